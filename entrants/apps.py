@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EntrantsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "entrants"
+    verbose_name = "Pakistan EV market"

@@ -1,0 +1,817 @@
+"""What the news says about Pakistan's EV market, each fact with its source, status and date
+precision.
+
+Every reported fact (sighting, price point, partnership, market event, statement) cites one
+news item as its ``source`` (a non-null foreign key, so the database itself refuses a fact with
+no source) and may cite more in ``other_sources``.
+"""
+
+import uuid
+
+import pycountry
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length, Lower, Upper
+from django.db.models.lookups import Exact
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from entrants.dates import DatePrecision, format_partial_date, partial_date_error
+
+ISO_CURRENCY_CODES = frozenset(currency.alpha_3 for currency in pycountry.currencies)
+
+
+def validate_currency_code(value):
+    """Reject anything that is not an ISO 4217 currency code such as CNY, USD or PKR."""
+    if value not in ISO_CURRENCY_CODES:
+        raise ValidationError(
+            _("“%(value)s” is not an ISO 4217 currency code; use three capital letters such as "
+              "CNY (yuan), USD (US dollar) or PKR (rupee)."),
+            params={"value": value},
+            code="invalid_currency",
+        )
+
+
+def currency_code_constraint(field, name):
+    """Return a constraint that keeps ``field`` three upper-case letters long."""
+    return models.CheckConstraint(
+        condition=Q(Exact(Length(field), 3), **{field: Upper(field)}),
+        name=name,
+        violation_error_message=_("A currency is written as three capital letters, e.g. PKR."),
+    )
+
+
+class CurrencyField(models.CharField):
+    """An ISO 4217 currency code."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("validators", [validate_currency_code])
+        kwargs.setdefault("help_text", _("ISO 4217 code: CNY, USD, PKR…"))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.strip().upper() if isinstance(value, str) else value
+
+
+class ClaimStatus(models.TextChoices):
+    RUMOURED = "rumoured", _("Rumoured")
+    REPORTED = "reported", _("Reported")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DENIED = "denied", _("Denied")
+
+
+class TimestampedModel(models.Model):
+    """Abstract base: when the record was entered and last changed."""
+
+    created_at = models.DateTimeField(_("entered"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last changed"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
+
+
+class SlugManager(models.Manager):
+    """Manager for records known by a unique slug (their natural key in fixtures)."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class SluggedModel(TimestampedModel):
+    """Abstract base: a record with a unique, URL-friendly slug made from its name."""
+
+    slug = models.SlugField(
+        max_length=120, unique=True, blank=True,
+        help_text=_("Used in URLs; made from the name when left empty."),
+    )
+
+    objects = SlugManager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def slug_source(self):
+        return str(self)
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.slug_source())[:120]
+        super().save(*args, **kwargs)
+
+
+class Company(SluggedModel):
+    """A company or organisation named in the news: carmaker, assembler, partner, publisher…"""
+
+    class Kind(models.TextChoices):
+        MANUFACTURER = "manufacturer", _("Manufacturer")
+        LOCAL_ASSEMBLER = "local_assembler", _("Local assembler")
+        DISTRIBUTOR = "distributor", _("Distributor")
+        IMPORTER = "importer", _("Importer")
+        TECHNOLOGY_PARTNER = "technology_partner", _("Technology partner")
+        RETAIL_PARTNER = "retail_partner", _("Retail partner")
+        CONGLOMERATE = "conglomerate", _("Conglomerate or investor")
+        PUBLISHER = "publisher", _("Publisher")
+        NEWS_AGENCY = "news_agency", _("News agency")
+        GOVERNMENT_BODY = "government_body", _("Government body")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=Kind, default=Kind.OTHER)
+    country = CountryField(blank=True, help_text=_("Where it is headquartered."))
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="subsidiaries",
+        help_text=_("The group it belongs to, if any (Mega Motor Company → HUBCO)."),
+    )
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), name="company_name_unique_ci",
+                violation_error_message=_(
+                    "A company with this name already exists (names are compared ignoring "
+                    "capital letters). Edit that company, or add this spelling as its alias."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")), name="company_not_own_parent",
+                violation_error_message=_("A company cannot be its own parent."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("admin:entrants_company_change", args=[self.pk])
+
+
+class AliasManager(models.Manager):
+    """Manager for aliases, known by their spelling."""
+
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class CompanyAlias(TimestampedModel):
+    """Another spelling of a company's name used in the news ("Airlink", "Air Link")."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+
+    objects = AliasManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "company aliases"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), name="company_alias_unique_ci",
+                violation_error_message=_("This alias already belongs to a company."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+    natural_key.dependencies = ["entrants.company"]
+
+    def clean(self):
+        clash = Company.objects.filter(name__iexact=self.name)
+        if self.company_id:
+            clash = clash.exclude(pk=self.company_id)
+        if clash.exists():
+            raise ValidationError(
+                {"name": _("“%(name)s” is the name of another company.") % {"name": self.name}}
+            )
+
+
+class VehicleModel(SluggedModel):
+    """A vehicle model or one variant of it (SU7, SU7 Pro, SU7 Max), and its stage in Pakistan."""
+
+    class BodyType(models.TextChoices):
+        SEDAN = "sedan", _("Sedan")
+        HATCHBACK = "hatchback", _("Hatchback")
+        SUV = "suv", _("SUV")
+        CROSSOVER = "crossover", _("Crossover")
+        MPV = "mpv", _("MPV")
+        PICKUP = "pickup", _("Pickup")
+        VAN = "van", _("Van")
+        COUPE = "coupe", _("Coupé")
+        MICROCAR = "microcar", _("Microcar")
+        OTHER = "other", _("Other")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class Powertrain(models.TextChoices):
+        BEV = "bev", _("BEV (battery electric)")
+        PHEV = "phev", _("PHEV (plug-in hybrid)")
+        EREV = "erev", _("EREV (range-extended electric)")
+        HEV = "hev", _("HEV (hybrid)")
+        FCEV = "fcev", _("FCEV (fuel cell)")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class Stage(models.TextChoices):
+        NOT_IN_PAKISTAN = "not_in_pakistan", _("Not in Pakistan")
+        RUMOURED = "rumoured", _("Rumoured")
+        SIGHTED = "sighted", _("Sighted")
+        IMPORTED = "imported", _("Imported")
+        LAUNCHED = "launched", _("Launched")
+        LOCALLY_ASSEMBLED = "locally_assembled", _("Locally assembled")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    maker = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="vehicle_models")
+    name = models.CharField(max_length=100, help_text=_("The model name, e.g. SU7."))
+    variant = models.CharField(
+        max_length=100, blank=True,
+        help_text=_("Trim or variant, e.g. Max; empty for the base model."),
+    )
+    body_type = models.CharField(max_length=20, choices=BodyType, default=BodyType.UNKNOWN)
+    powertrain = models.CharField(max_length=10, choices=Powertrain, default=Powertrain.BEV)
+    battery_kwh = models.DecimalField(
+        _("battery (kWh)"), max_digits=6, decimal_places=1, null=True, blank=True,
+        help_text=_("Leave empty when unknown."),
+    )
+    range_km = models.PositiveIntegerField(
+        _("range (km)"), null=True, blank=True,
+        help_text=_("As the maker or report states it; leave empty when unknown."),
+    )
+    stage_in_pakistan = models.CharField(max_length=20, choices=Stage, default=Stage.RUMOURED)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["maker__name", "name", "variant"]
+        constraints = [
+            models.UniqueConstraint(
+                "maker", Lower("name"), Lower("variant"), name="vehicle_model_unique_ci",
+                violation_error_message=_("This maker already has a model with this name "
+                                          "and variant."),
+            ),
+            models.CheckConstraint(
+                condition=Q(battery_kwh__isnull=True) | Q(battery_kwh__gt=0),
+                name="vehicle_model_battery_positive",
+                violation_error_message=_("Battery capacity must be greater than zero, "
+                                          "or left empty when unknown."),
+            ),
+            models.CheckConstraint(
+                condition=Q(range_km__isnull=True) | Q(range_km__gt=0),
+                name="vehicle_model_range_positive",
+                violation_error_message=_("Range must be greater than zero, or left empty "
+                                          "when unknown."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.maker} {self.model_name}" if self.maker_id else self.model_name
+
+    @property
+    def model_name(self):
+        """Return the model name with its variant: "SU7 Max"."""
+        return f"{self.name} {self.variant}".strip()
+
+    def get_absolute_url(self):
+        return reverse("admin:entrants_vehiclemodel_change", args=[self.pk])
+
+
+class VehicleModelAlias(TimestampedModel):
+    """Another name a vehicle model goes by in the news ("Honri VE 0.3" for "Honri 3.0")."""
+
+    vehicle_model = models.ForeignKey(
+        VehicleModel, on_delete=models.CASCADE, related_name="aliases"
+    )
+    name = models.CharField(max_length=200)
+
+    objects = AliasManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "vehicle model aliases"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), name="vehicle_model_alias_unique_ci",
+                violation_error_message=_("This alias already belongs to a vehicle model."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+    natural_key.dependencies = ["entrants.vehiclemodel"]
+
+
+class Person(SluggedModel):
+    """A person named in the news, with the role they held when named."""
+
+    name = models.CharField(max_length=200)
+    role = models.CharField(
+        max_length=200, blank=True, help_text=_("e.g. CEO; Minister of State for IT and "
+                                                "Telecommunication"),
+    )
+    organisation = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def title(self):
+        """Return "CEO, Xiaomi": the role and the organisation, whichever are known."""
+        return ", ".join(str(part) for part in (self.role, self.organisation) if part)
+
+    def get_absolute_url(self):
+        return reverse("admin:entrants_person_change", args=[self.pk])
+
+
+class NewsItem(SluggedModel):
+    """A news report: the source that every fact in the tracker cites."""
+
+    publisher = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="published_news"
+    )
+    headline = models.CharField(max_length=300)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    date = models.DateField(_("published"))
+    date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY,
+        help_text=_("How precisely the publication date is known."),
+    )
+    author = models.CharField(max_length=200, blank=True)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True, help_text=_("The article's text, where we may keep it."))
+    based_on = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="cited_by",
+        help_text=_("Earlier reports this one quotes (an AFP report, say)."),
+    )
+    companies = models.ManyToManyField(
+        Company, blank=True, related_name="news_mentions",
+        help_text=_("Companies the report mentions."),
+    )
+    vehicle_models = models.ManyToManyField(
+        VehicleModel, blank=True, related_name="news_mentions",
+        help_text=_("Vehicle models the report mentions."),
+    )
+    people = models.ManyToManyField(
+        Person, blank=True, related_name="news_mentions",
+        help_text=_("People the report mentions."),
+    )
+
+    class Meta:
+        ordering = ["-date", "headline"]
+        verbose_name = "news item"
+        constraints = [
+            models.UniqueConstraint(
+                "url", condition=~Q(url=""), name="news_item_url_unique",
+                violation_error_message=_("A news item with this URL already exists."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.headline} ({self.date_display})"
+
+    def slug_source(self):
+        return f"{self.date:%Y-%m-%d} {self.headline}"
+
+    @property
+    def date_display(self):
+        return format_partial_date(self.date, self.date_precision)
+
+    def clean(self):
+        error = partial_date_error(self.date, self.date_precision)
+        if error:
+            raise ValidationError({"date": error})
+
+    def get_absolute_url(self):
+        return reverse("admin:entrants_newsitem_change", args=[self.pk])
+
+
+class FactManager(models.Manager):
+    """Manager for facts, known by their UUID."""
+
+    def get_by_natural_key(self, key):
+        return self.get(uuid=key)
+
+
+class Fact(TimestampedModel):
+    """Abstract base of every reported fact: its source, claim status and partial date."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    claim_status = models.CharField(
+        max_length=10, choices=ClaimStatus, default=ClaimStatus.REPORTED,
+        help_text=_("Rumoured: hearsay. Reported: a report says so, unconfirmed by those "
+                    "involved. Confirmed: stated by them or shown. Denied: they deny it."),
+    )
+    date = models.DateField(null=True, blank=True, help_text=_("Leave empty when unknown."))
+    date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY,
+        help_text=_("“Month” for “in March 2024”: enter the 1st of the month."),
+    )
+    source = models.ForeignKey(
+        NewsItem, on_delete=models.PROTECT, related_name="%(class)ss",
+        help_text=_("The news item this fact was read in."),
+    )
+    other_sources = models.ManyToManyField(
+        NewsItem, blank=True, related_name="%(class)s_citations",
+        help_text=_("Other news items that report the same fact."),
+    )
+    notes = models.TextField(blank=True, help_text=_("Doubts, disagreements between sources."))
+
+    objects = FactManager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (str(self.uuid),)
+
+    @property
+    def date_display(self):
+        return format_partial_date(self.date, self.date_precision)
+
+    @property
+    def sources(self):
+        """Return every news item the fact cites, its main source first."""
+        return [self.source, *self.other_sources.all()]
+
+    def clean(self):
+        error = partial_date_error(self.date, self.date_precision)
+        if error:
+            raise ValidationError({"date": error})
+
+
+class Partnership(Fact):
+    """A tie-up between two companies for some scope, with its status and dates."""
+
+    class Kind(models.TextChoices):
+        MANUFACTURING = "manufacturing", _("Manufacturing")
+        ASSEMBLY = "assembly", _("Local assembly")
+        DISTRIBUTION = "distribution", _("Distribution")
+        TECHNOLOGY = "technology", _("Technology")
+        RETAIL = "retail", _("Retail")
+        SUPPLY = "supply", _("Supply or licence")
+        JOINT_VENTURE = "joint_venture", _("Joint venture")
+        OWNERSHIP = "ownership", _("Ownership or investment")
+        MARKET_ENTRY = "market_entry", _("Market entry")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        ANNOUNCED = "announced", _("Announced")
+        CONFIRMED = "confirmed", _("Confirmed")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+        DENIED = "denied", _("Denied")
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="partnerships",
+        help_text=_("The local side, where there is one."),
+    )
+    partner = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="partnerships_as_partner"
+    )
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
+    scope = models.CharField(
+        max_length=300, help_text=_("What it covers: “smart TVs at the Lahore facility”."),
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.REPORTED)
+    vehicle_models = models.ManyToManyField(
+        VehicleModel, blank=True, related_name="partnerships",
+        help_text=_("Vehicle models it covers, if any."),
+    )
+    ended_on = models.DateField(null=True, blank=True)
+    ended_on_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+
+    class Meta:
+        ordering = ["-date", "company__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(company=F("partner")), name="partnership_distinct_companies",
+                violation_error_message=_("A company cannot be in partnership with itself: "
+                                          "choose two different companies."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(date__isnull=True)
+                | Q(ended_on__gte=F("date")),
+                name="partnership_ends_after_start",
+                violation_error_message=_("A partnership cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        if self.company_id and self.partner_id:
+            return f"{self.company} – {self.partner}: {self.scope}"
+        return self.scope
+
+    @property
+    def ended_on_display(self):
+        return format_partial_date(self.ended_on, self.ended_on_precision, empty="")
+
+    def clean(self):
+        super().clean()
+        error = partial_date_error(self.ended_on, self.ended_on_precision)
+        if error:
+            raise ValidationError({"ended_on": error})
+
+
+class Sighting(Fact):
+    """Units of a vehicle model seen somewhere in Pakistan (the SU7 Max at Karachi port)."""
+
+    vehicle_model = models.ForeignKey(
+        VehicleModel, on_delete=models.PROTECT, related_name="sightings"
+    )
+    place = models.CharField(max_length=200, help_text=_("e.g. Karachi port, a showroom."))
+    city = models.CharField(max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text=_("How many units; leave empty when the report does not say (never 0)."),
+    )
+    reported_by = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="sightings",
+        help_text=_("Who reported seeing it, if not simply the source's publisher."),
+    )
+
+    class Meta:
+        ordering = ["-date", "place"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gte=1),
+                name="sighting_quantity_at_least_one",
+                violation_error_message=_("A sighting is of at least one unit. Leave the "
+                                          "quantity empty when the report does not say."),
+            ),
+        ]
+
+    def __str__(self):
+        where = self.place
+        if self.city and self.city.lower() not in self.place.lower():
+            where = f"{self.place}, {self.city}"
+        return f"{self.vehicle_model} at {where} ({self.date_display})"
+
+    @property
+    def quantity_display(self):
+        return "unknown" if self.quantity is None else str(self.quantity)
+
+
+class PricePoint(Fact):
+    """A price of a vehicle model in some market and currency, with the conversions the source
+    stated."""
+
+    class Kind(models.TextChoices):
+        LAUNCH = "launch", _("Launch / MSRP")
+        EX_FACTORY = "ex_factory", _("Ex-factory")
+        ON_ROAD = "on_road", _("On-road")
+        BOOKING = "booking", _("Booking / pre-order")
+        REPORTED = "reported", _("Reported (other)")
+
+    vehicle_model = models.ForeignKey(
+        VehicleModel, on_delete=models.PROTECT, related_name="prices"
+    )
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = CurrencyField()
+    market = CountryField(help_text=_("The country where this price applies."))
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.REPORTED)
+
+    class Meta:
+        ordering = ["-date", "vehicle_model__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="price_point_amount_positive",
+                violation_error_message=_("A price must be greater than zero."),
+            ),
+            currency_code_constraint("currency", "price_point_currency_iso"),
+        ]
+
+    def __str__(self):
+        return f"{self.vehicle_model}: {self.currency} {self.amount:,} ({self.date_display})"
+
+
+class StatedConversionManager(models.Manager):
+    """Manager for stated conversions, known by their price point and currency."""
+
+    def get_by_natural_key(self, price_point_uuid, source_slug, currency):
+        return self.get(
+            price_point__uuid=price_point_uuid, source__slug=source_slug, currency=currency
+        )
+
+
+class StatedConversion(TimestampedModel):
+    """A conversion the source itself gave for a price ("US$30,917 or around PKR8.55 million"),
+    kept as stated, never recomputed."""
+
+    price_point = models.ForeignKey(
+        PricePoint, on_delete=models.CASCADE, related_name="stated_conversions"
+    )
+    source = models.ForeignKey(
+        NewsItem, on_delete=models.PROTECT, related_name="stated_conversions",
+        help_text=_("The news item that stated this conversion; it is checked against the "
+                    "rates of that item's publication date."),
+    )
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = CurrencyField()
+    is_approximate = models.BooleanField(
+        default=False, help_text=_("The source hedged it: “around”, “about”, “nearly”."),
+    )
+
+    objects = StatedConversionManager()
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="stated_conversion_amount_positive",
+                violation_error_message=_("A stated amount must be greater than zero."),
+            ),
+            models.UniqueConstraint(
+                fields=["price_point", "source", "currency"],
+                name="stated_conversion_one_per_source_currency",
+                violation_error_message=_("This news item already states a conversion of "
+                                          "this price to that currency."),
+            ),
+            currency_code_constraint("currency", "stated_conversion_currency_iso"),
+        ]
+
+    def __str__(self):
+        approx = "≈ " if self.is_approximate else ""
+        return f"{approx}{self.currency} {self.amount:,}"
+
+    def natural_key(self):
+        return (*self.price_point.natural_key(), self.source.slug, self.currency)
+
+    natural_key.dependencies = ["entrants.pricepoint", "entrants.newsitem"]
+
+    def clean(self):
+        if self.price_point_id and self.currency == self.price_point.currency:
+            raise ValidationError(
+                {"currency": _("A stated conversion must be to another currency than the "
+                               "price's own.")}
+            )
+
+
+class ExchangeRateManager(models.Manager):
+    """Manager for exchange rates, known by date, pair and source."""
+
+    def get_by_natural_key(self, date, base, quote, source):
+        return self.get(date=date, base=base, quote=quote, source=source)
+
+
+class ExchangeRate(TimestampedModel):
+    """One unit of ``base`` costs ``rate`` units of ``quote`` on ``date``, per ``source``."""
+
+    class Source(models.TextChoices):
+        SBP_INTERBANK = "sbp_interbank", _("SBP interbank close")
+        SBP_OPEN_MARKET = "open_market", _("Open market (ECAP)")
+        PBOC_PARITY = "pboc_parity", _("PBOC central parity")
+        OFFSHORE_CNH = "offshore_cnh", _("Offshore yuan (CNH)")
+        OTHER = "other", _("Other")
+
+    date = models.DateField()
+    base = CurrencyField(help_text=_("One unit of this currency…"))
+    quote = CurrencyField(help_text=_("…costs this many units of this currency."))
+    rate = models.DecimalField(max_digits=20, decimal_places=10)
+    source = models.CharField(max_length=20, choices=Source)
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    claim_status = models.CharField(
+        max_length=10, choices=ClaimStatus, default=ClaimStatus.CONFIRMED,
+        help_text=_("“Reported” when the figure is uncertain or sources disagree."),
+    )
+    notes = models.TextField(blank=True)
+
+    objects = ExchangeRateManager()
+
+    class Meta:
+        ordering = ["-date", "base", "quote"]
+        get_latest_by = "date"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate__gt=0), name="exchange_rate_positive",
+                violation_error_message=_("An exchange rate must be greater than zero."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(base=F("quote")), name="exchange_rate_distinct_currencies",
+                violation_error_message=_("The two currencies of a rate must differ."),
+            ),
+            models.UniqueConstraint(
+                fields=["date", "base", "quote", "source"], name="exchange_rate_one_per_source",
+                violation_error_message=_("This source already has a rate for this pair on "
+                                          "this date."),
+            ),
+            currency_code_constraint("base", "exchange_rate_base_iso"),
+            currency_code_constraint("quote", "exchange_rate_quote_iso"),
+        ]
+        indexes = [models.Index(fields=["base", "quote", "date"], name="exchange_rate_lookup")]
+
+    def __str__(self):
+        return f"1 {self.base} = {self.rate.normalize():f} {self.quote} on {self.date} " \
+               f"({self.get_source_display()})"
+
+    def natural_key(self):
+        return (self.date.isoformat(), self.base, self.quote, self.source)
+
+
+class MarketEvent(Fact):
+    """Something that happened in the market: a launch, an entry, an assembly start, a policy."""
+
+    class Kind(models.TextChoices):
+        LAUNCH = "launch", _("Launch")
+        MARKET_ENTRY = "market_entry", _("Market entry")
+        UNVEILING = "unveiling", _("Unveiling")
+        ASSEMBLY_START = "assembly_start", _("Assembly start")
+        AGREEMENT = "agreement", _("Agreement")
+        MEETING = "meeting", _("Meeting")
+        POLICY = "policy", _("Policy")
+        MILESTONE = "milestone", _("Production or sales milestone")
+        OTHER = "other", _("Other")
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = CountryField(blank=True)
+    companies = models.ManyToManyField(Company, blank=True, related_name="events")
+    vehicle_models = models.ManyToManyField(VehicleModel, blank=True, related_name="events")
+    people = models.ManyToManyField(Person, blank=True, related_name="events")
+
+    class Meta:
+        ordering = ["-date", "title"]
+        verbose_name = "market event"
+
+    def __str__(self):
+        return f"{self.title} ({self.date_display})"
+
+
+class Statement(Fact):
+    """What a person said, attributed and dated."""
+
+    class Kind(models.TextChoices):
+        DIRECT_QUOTE = "quote", _("Direct quote")
+        PARAPHRASE = "paraphrase", _("Paraphrase")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="statements")
+    text = models.TextField()
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.DIRECT_QUOTE)
+    context = models.CharField(
+        max_length=300, blank=True, help_text=_("Where and to whom it was said."),
+    )
+    event = models.ForeignKey(
+        MarketEvent, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="statements", help_text=_("The event at which it was said, if any."),
+    )
+    companies = models.ManyToManyField(
+        Company, blank=True, related_name="statements",
+        help_text=_("Companies the statement is about."),
+    )
+    vehicle_models = models.ManyToManyField(
+        VehicleModel, blank=True, related_name="statements",
+        help_text=_("Vehicle models the statement is about."),
+    )
+
+    class Meta:
+        ordering = ["-date", "person__name"]
+
+    def __str__(self):
+        text = self.text if len(self.text) <= 60 else f"{self.text[:57]}…"
+        return f"{self.person}: “{text}”" if self.person_id else text
+
+
+class ReferenceDataLoad(models.Model):
+    """A record of loading the reference fixtures, so that an unchanged set is not reloaded."""
+
+    checksum = models.CharField(max_length=64)
+    object_count = models.PositiveIntegerField()
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-loaded_at"]
+        get_latest_by = "loaded_at"
+
+    def __str__(self):
+        return f"{self.object_count} objects, {self.checksum[:12]}…, {self.loaded_at:%Y-%m-%d}"

@@ -51,4 +51,3 @@ def partial_date_error(value, precision):
             "or choose a finer precision."
         ) % {"suggestion": truncate_date(value, precision).isoformat()}
     return None
-

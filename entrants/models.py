@@ -29,8 +29,10 @@ def validate_currency_code(value):
     """Reject anything that is not an ISO 4217 currency code such as CNY, USD or PKR."""
     if value not in ISO_CURRENCY_CODES:
         raise ValidationError(
-            _("“%(value)s” is not an ISO 4217 currency code; use three capital letters such as "
-              "CNY (yuan), USD (US dollar) or PKR (rupee)."),
+            _(
+                "“%(value)s” is not an ISO 4217 currency code; use three capital letters such as "
+                "CNY (yuan), USD (US dollar) or PKR (rupee)."
+            ),
             params={"value": value},
             code="invalid_currency",
         )
@@ -91,7 +93,9 @@ class SluggedModel(TimestampedModel):
     """Abstract base: a record with a unique, URL-friendly slug made from its name."""
 
     slug = models.SlugField(
-        max_length=120, unique=True, blank=True,
+        max_length=120,
+        unique=True,
+        blank=True,
         help_text=_("Used in URLs; made from the name when left empty."),
     )
 
@@ -100,16 +104,16 @@ class SluggedModel(TimestampedModel):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.slug_source())[:120]
+        super().save(*args, **kwargs)
+
     def natural_key(self):
         return (self.slug,)
 
     def slug_source(self):
         return str(self)
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = slugify(self.slug_source())[:120]
-        super().save(*args, **kwargs)
 
 
 class Company(SluggedModel):
@@ -132,7 +136,11 @@ class Company(SluggedModel):
     kind = models.CharField(max_length=30, choices=Kind, default=Kind.OTHER)
     country = CountryField(blank=True, help_text=_("Where it is headquartered."))
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="subsidiaries",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subsidiaries",
         help_text=_("The group it belongs to, if any (Mega Motor Company → HUBCO)."),
     )
     description = models.TextField(blank=True)
@@ -143,14 +151,16 @@ class Company(SluggedModel):
         verbose_name_plural = "companies"
         constraints = [
             models.UniqueConstraint(
-                Lower("name"), name="company_name_unique_ci",
+                Lower("name"),
+                name="company_name_unique_ci",
                 violation_error_message=_(
                     "A company with this name already exists (names are compared ignoring "
                     "capital letters). Edit that company, or add this spelling as its alias."
                 ),
             ),
             models.CheckConstraint(
-                condition=~Q(parent=F("pk")), name="company_not_own_parent",
+                condition=~Q(parent=F("pk")),
+                name="company_not_own_parent",
                 violation_error_message=_("A company cannot be its own parent."),
             ),
         ]
@@ -182,7 +192,8 @@ class CompanyAlias(TimestampedModel):
         verbose_name_plural = "company aliases"
         constraints = [
             models.UniqueConstraint(
-                Lower("name"), name="company_alias_unique_ci",
+                Lower("name"),
+                name="company_alias_unique_ci",
                 violation_error_message=_("This alias already belongs to a company."),
             ),
         ]
@@ -241,17 +252,24 @@ class VehicleModel(SluggedModel):
     maker = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="vehicle_models")
     name = models.CharField(max_length=100, help_text=_("The model name, e.g. SU7."))
     variant = models.CharField(
-        max_length=100, blank=True,
+        max_length=100,
+        blank=True,
         help_text=_("Trim or variant, e.g. Max; empty for the base model."),
     )
     body_type = models.CharField(max_length=20, choices=BodyType, default=BodyType.UNKNOWN)
     powertrain = models.CharField(max_length=10, choices=Powertrain, default=Powertrain.BEV)
     battery_kwh = models.DecimalField(
-        _("battery (kWh)"), max_digits=6, decimal_places=1, null=True, blank=True,
+        _("battery (kWh)"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
         help_text=_("Leave empty when unknown."),
     )
     range_km = models.PositiveIntegerField(
-        _("range (km)"), null=True, blank=True,
+        _("range (km)"),
+        null=True,
+        blank=True,
         help_text=_("As the maker or report states it; leave empty when unknown."),
     )
     stage_in_pakistan = models.CharField(max_length=20, choices=Stage, default=Stage.RUMOURED)
@@ -261,34 +279,40 @@ class VehicleModel(SluggedModel):
         ordering = ["maker__name", "name", "variant"]
         constraints = [
             models.UniqueConstraint(
-                "maker", Lower("name"), Lower("variant"), name="vehicle_model_unique_ci",
-                violation_error_message=_("This maker already has a model with this name "
-                                          "and variant."),
+                "maker",
+                Lower("name"),
+                Lower("variant"),
+                name="vehicle_model_unique_ci",
+                violation_error_message=_(
+                    "This maker already has a model with this name and variant."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(battery_kwh__isnull=True) | Q(battery_kwh__gt=0),
                 name="vehicle_model_battery_positive",
-                violation_error_message=_("Battery capacity must be greater than zero, "
-                                          "or left empty when unknown."),
+                violation_error_message=_(
+                    "Battery capacity must be greater than zero, or left empty when unknown."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(range_km__isnull=True) | Q(range_km__gt=0),
                 name="vehicle_model_range_positive",
-                violation_error_message=_("Range must be greater than zero, or left empty "
-                                          "when unknown."),
+                violation_error_message=_(
+                    "Range must be greater than zero, or left empty when unknown."
+                ),
             ),
         ]
 
     def __str__(self):
         return f"{self.maker} {self.model_name}" if self.maker_id else self.model_name
 
+    def get_absolute_url(self):
+        return reverse("admin:entrants_vehiclemodel_change", args=[self.pk])
+
     @property
     def model_name(self):
         """Return the model name with its variant: "SU7 Max"."""
         return f"{self.name} {self.variant}".strip()
-
-    def get_absolute_url(self):
-        return reverse("admin:entrants_vehiclemodel_change", args=[self.pk])
 
 
 class VehicleModelAlias(TimestampedModel):
@@ -306,7 +330,8 @@ class VehicleModelAlias(TimestampedModel):
         verbose_name_plural = "vehicle model aliases"
         constraints = [
             models.UniqueConstraint(
-                Lower("name"), name="vehicle_model_alias_unique_ci",
+                Lower("name"),
+                name="vehicle_model_alias_unique_ci",
                 violation_error_message=_("This alias already belongs to a vehicle model."),
             ),
         ]
@@ -325,8 +350,9 @@ class Person(SluggedModel):
 
     name = models.CharField(max_length=200)
     role = models.CharField(
-        max_length=200, blank=True, help_text=_("e.g. CEO; Minister of State for IT and "
-                                                "Telecommunication"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. CEO; Minister of State for IT and Telecommunication"),
     )
     organisation = models.ForeignKey(
         Company, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
@@ -340,45 +366,54 @@ class Person(SluggedModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("admin:entrants_person_change", args=[self.pk])
+
     @property
     def title(self):
         """Return "CEO, Xiaomi": the role and the organisation, whichever are known."""
         return ", ".join(str(part) for part in (self.role, self.organisation) if part)
 
-    def get_absolute_url(self):
-        return reverse("admin:entrants_person_change", args=[self.pk])
-
 
 class NewsItem(SluggedModel):
     """A news report: the source that every fact in the tracker cites."""
 
-    publisher = models.ForeignKey(
-        Company, on_delete=models.PROTECT, related_name="published_news"
-    )
+    publisher = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="published_news")
     headline = models.CharField(max_length=300)
     url = models.URLField(_("URL"), max_length=500, blank=True)
     date = models.DateField(_("published"))
     date_precision = models.CharField(
-        max_length=5, choices=DatePrecision, default=DatePrecision.DAY,
+        max_length=5,
+        choices=DatePrecision,
+        default=DatePrecision.DAY,
         help_text=_("How precisely the publication date is known."),
     )
     author = models.CharField(max_length=200, blank=True)
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True, help_text=_("The article's text, where we may keep it."))
     based_on = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="cited_by",
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="cited_by",
         help_text=_("Earlier reports this one quotes (an AFP report, say)."),
     )
     companies = models.ManyToManyField(
-        Company, blank=True, related_name="news_mentions",
+        Company,
+        blank=True,
+        related_name="news_mentions",
         help_text=_("Companies the report mentions."),
     )
     vehicle_models = models.ManyToManyField(
-        VehicleModel, blank=True, related_name="news_mentions",
+        VehicleModel,
+        blank=True,
+        related_name="news_mentions",
         help_text=_("Vehicle models the report mentions."),
     )
     people = models.ManyToManyField(
-        Person, blank=True, related_name="news_mentions",
+        Person,
+        blank=True,
+        related_name="news_mentions",
         help_text=_("People the report mentions."),
     )
 
@@ -387,7 +422,9 @@ class NewsItem(SluggedModel):
         verbose_name = "news item"
         constraints = [
             models.UniqueConstraint(
-                "url", condition=~Q(url=""), name="news_item_url_unique",
+                "url",
+                condition=~Q(url=""),
+                name="news_item_url_unique",
                 violation_error_message=_("A news item with this URL already exists."),
             ),
         ]
@@ -395,20 +432,20 @@ class NewsItem(SluggedModel):
     def __str__(self):
         return f"{self.publisher}: {self.headline} ({self.date_display})"
 
-    def slug_source(self):
-        return f"{self.date:%Y-%m-%d} {self.headline}"
-
-    @property
-    def date_display(self):
-        return format_partial_date(self.date, self.date_precision)
+    def get_absolute_url(self):
+        return reverse("admin:entrants_newsitem_change", args=[self.pk])
 
     def clean(self):
         error = partial_date_error(self.date, self.date_precision)
         if error:
             raise ValidationError({"date": error})
 
-    def get_absolute_url(self):
-        return reverse("admin:entrants_newsitem_change", args=[self.pk])
+    def slug_source(self):
+        return f"{self.date:%Y-%m-%d} {self.headline}"
+
+    @property
+    def date_display(self):
+        return format_partial_date(self.date, self.date_precision)
 
 
 class FactManager(models.Manager):
@@ -423,21 +460,31 @@ class Fact(TimestampedModel):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     claim_status = models.CharField(
-        max_length=10, choices=ClaimStatus, default=ClaimStatus.REPORTED,
-        help_text=_("Rumoured: hearsay. Reported: a report says so, unconfirmed by those "
-                    "involved. Confirmed: stated by them or shown. Denied: they deny it."),
+        max_length=10,
+        choices=ClaimStatus,
+        default=ClaimStatus.REPORTED,
+        help_text=_(
+            "Rumoured: hearsay. Reported: a report says so, unconfirmed by those "
+            "involved. Confirmed: stated by them or shown. Denied: they deny it."
+        ),
     )
     date = models.DateField(null=True, blank=True, help_text=_("Leave empty when unknown."))
     date_precision = models.CharField(
-        max_length=5, choices=DatePrecision, default=DatePrecision.DAY,
+        max_length=5,
+        choices=DatePrecision,
+        default=DatePrecision.DAY,
         help_text=_("“Month” for “in March 2024”: enter the 1st of the month."),
     )
     source = models.ForeignKey(
-        NewsItem, on_delete=models.PROTECT, related_name="%(class)ss",
+        NewsItem,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
         help_text=_("The news item this fact was read in."),
     )
     other_sources = models.ManyToManyField(
-        NewsItem, blank=True, related_name="%(class)s_citations",
+        NewsItem,
+        blank=True,
+        related_name="%(class)s_citations",
         help_text=_("Other news items that report the same fact."),
     )
     notes = models.TextField(blank=True, help_text=_("Doubts, disagreements between sources."))
@@ -489,7 +536,9 @@ class Partnership(Fact):
         DENIED = "denied", _("Denied")
 
     company = models.ForeignKey(
-        Company, on_delete=models.PROTECT, related_name="partnerships",
+        Company,
+        on_delete=models.PROTECT,
+        related_name="partnerships",
         help_text=_("The local side, where there is one."),
     )
     partner = models.ForeignKey(
@@ -497,11 +546,14 @@ class Partnership(Fact):
     )
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
     scope = models.CharField(
-        max_length=300, help_text=_("What it covers: “smart TVs at the Lahore facility”."),
+        max_length=300,
+        help_text=_("What it covers: “smart TVs at the Lahore facility”."),
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.REPORTED)
     vehicle_models = models.ManyToManyField(
-        VehicleModel, blank=True, related_name="partnerships",
+        VehicleModel,
+        blank=True,
+        related_name="partnerships",
         help_text=_("Vehicle models it covers, if any."),
     )
     ended_on = models.DateField(null=True, blank=True)
@@ -513,12 +565,16 @@ class Partnership(Fact):
         ordering = ["-date", "company__name"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(company=F("partner")), name="partnership_distinct_companies",
-                violation_error_message=_("A company cannot be in partnership with itself: "
-                                          "choose two different companies."),
+                condition=~Q(company=F("partner")),
+                name="partnership_distinct_companies",
+                violation_error_message=_(
+                    "A company cannot be in partnership with itself: "
+                    "choose two different companies."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(date__isnull=True)
+                condition=Q(ended_on__isnull=True)
+                | Q(date__isnull=True)
                 | Q(ended_on__gte=F("date")),
                 name="partnership_ends_after_start",
                 violation_error_message=_("A partnership cannot end before it starts."),
@@ -550,11 +606,16 @@ class Sighting(Fact):
     place = models.CharField(max_length=200, help_text=_("e.g. Karachi port, a showroom."))
     city = models.CharField(max_length=100, blank=True)
     quantity = models.PositiveIntegerField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text=_("How many units; leave empty when the report does not say (never 0)."),
     )
     reported_by = models.ForeignKey(
-        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="sightings",
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sightings",
         help_text=_("Who reported seeing it, if not simply the source's publisher."),
     )
 
@@ -564,8 +625,10 @@ class Sighting(Fact):
             models.CheckConstraint(
                 condition=Q(quantity__isnull=True) | Q(quantity__gte=1),
                 name="sighting_quantity_at_least_one",
-                violation_error_message=_("A sighting is of at least one unit. Leave the "
-                                          "quantity empty when the report does not say."),
+                violation_error_message=_(
+                    "A sighting is of at least one unit. Leave the "
+                    "quantity empty when the report does not say."
+                ),
             ),
         ]
 
@@ -591,9 +654,7 @@ class PricePoint(Fact):
         BOOKING = "booking", _("Booking / pre-order")
         REPORTED = "reported", _("Reported (other)")
 
-    vehicle_model = models.ForeignKey(
-        VehicleModel, on_delete=models.PROTECT, related_name="prices"
-    )
+    vehicle_model = models.ForeignKey(VehicleModel, on_delete=models.PROTECT, related_name="prices")
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     currency = CurrencyField()
     market = CountryField(help_text=_("The country where this price applies."))
@@ -603,7 +664,8 @@ class PricePoint(Fact):
         ordering = ["-date", "vehicle_model__name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="price_point_amount_positive",
+                condition=Q(amount__gt=0),
+                name="price_point_amount_positive",
                 violation_error_message=_("A price must be greater than zero."),
             ),
             currency_code_constraint("currency", "price_point_currency_iso"),
@@ -630,14 +692,19 @@ class StatedConversion(TimestampedModel):
         PricePoint, on_delete=models.CASCADE, related_name="stated_conversions"
     )
     source = models.ForeignKey(
-        NewsItem, on_delete=models.PROTECT, related_name="stated_conversions",
-        help_text=_("The news item that stated this conversion; it is checked against the "
-                    "rates of that item's publication date."),
+        NewsItem,
+        on_delete=models.PROTECT,
+        related_name="stated_conversions",
+        help_text=_(
+            "The news item that stated this conversion; it is checked against the "
+            "rates of that item's publication date."
+        ),
     )
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     currency = CurrencyField()
     is_approximate = models.BooleanField(
-        default=False, help_text=_("The source hedged it: “around”, “about”, “nearly”."),
+        default=False,
+        help_text=_("The source hedged it: “around”, “about”, “nearly”."),
     )
 
     objects = StatedConversionManager()
@@ -646,14 +713,16 @@ class StatedConversion(TimestampedModel):
         ordering = ["currency"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="stated_conversion_amount_positive",
+                condition=Q(amount__gt=0),
+                name="stated_conversion_amount_positive",
                 violation_error_message=_("A stated amount must be greater than zero."),
             ),
             models.UniqueConstraint(
                 fields=["price_point", "source", "currency"],
                 name="stated_conversion_one_per_source_currency",
-                violation_error_message=_("This news item already states a conversion of "
-                                          "this price to that currency."),
+                violation_error_message=_(
+                    "This news item already states a conversion of this price to that currency."
+                ),
             ),
             currency_code_constraint("currency", "stated_conversion_currency_iso"),
         ]
@@ -670,8 +739,11 @@ class StatedConversion(TimestampedModel):
     def clean(self):
         if self.price_point_id and self.currency == self.price_point.currency:
             raise ValidationError(
-                {"currency": _("A stated conversion must be to another currency than the "
-                               "price's own.")}
+                {
+                    "currency": _(
+                        "A stated conversion must be to another currency than the price's own."
+                    )
+                }
             )
 
 
@@ -699,7 +771,9 @@ class ExchangeRate(TimestampedModel):
     source = models.CharField(max_length=20, choices=Source)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     claim_status = models.CharField(
-        max_length=10, choices=ClaimStatus, default=ClaimStatus.CONFIRMED,
+        max_length=10,
+        choices=ClaimStatus,
+        default=ClaimStatus.CONFIRMED,
         help_text=_("“Reported” when the figure is uncertain or sources disagree."),
     )
     notes = models.TextField(blank=True)
@@ -711,17 +785,21 @@ class ExchangeRate(TimestampedModel):
         get_latest_by = "date"
         constraints = [
             models.CheckConstraint(
-                condition=Q(rate__gt=0), name="exchange_rate_positive",
+                condition=Q(rate__gt=0),
+                name="exchange_rate_positive",
                 violation_error_message=_("An exchange rate must be greater than zero."),
             ),
             models.CheckConstraint(
-                condition=~Q(base=F("quote")), name="exchange_rate_distinct_currencies",
+                condition=~Q(base=F("quote")),
+                name="exchange_rate_distinct_currencies",
                 violation_error_message=_("The two currencies of a rate must differ."),
             ),
             models.UniqueConstraint(
-                fields=["date", "base", "quote", "source"], name="exchange_rate_one_per_source",
-                violation_error_message=_("This source already has a rate for this pair on "
-                                          "this date."),
+                fields=["date", "base", "quote", "source"],
+                name="exchange_rate_one_per_source",
+                violation_error_message=_(
+                    "This source already has a rate for this pair on this date."
+                ),
             ),
             currency_code_constraint("base", "exchange_rate_base_iso"),
             currency_code_constraint("quote", "exchange_rate_quote_iso"),
@@ -729,8 +807,10 @@ class ExchangeRate(TimestampedModel):
         indexes = [models.Index(fields=["base", "quote", "date"], name="exchange_rate_lookup")]
 
     def __str__(self):
-        return f"1 {self.base} = {self.rate.normalize():f} {self.quote} on {self.date} " \
-               f"({self.get_source_display()})"
+        return (
+            f"1 {self.base} = {self.rate.normalize():f} {self.quote} on {self.date} "
+            f"({self.get_source_display()})"
+        )
 
     def natural_key(self):
         return (self.date.isoformat(), self.base, self.quote, self.source)
@@ -779,18 +859,28 @@ class Statement(Fact):
     text = models.TextField()
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.DIRECT_QUOTE)
     context = models.CharField(
-        max_length=300, blank=True, help_text=_("Where and to whom it was said."),
+        max_length=300,
+        blank=True,
+        help_text=_("Where and to whom it was said."),
     )
     event = models.ForeignKey(
-        MarketEvent, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="statements", help_text=_("The event at which it was said, if any."),
+        MarketEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        help_text=_("The event at which it was said, if any."),
     )
     companies = models.ManyToManyField(
-        Company, blank=True, related_name="statements",
+        Company,
+        blank=True,
+        related_name="statements",
         help_text=_("Companies the statement is about."),
     )
     vehicle_models = models.ManyToManyField(
-        VehicleModel, blank=True, related_name="statements",
+        VehicleModel,
+        blank=True,
+        related_name="statements",
         help_text=_("Vehicle models the statement is about."),
     )
 

@@ -14,8 +14,16 @@ from entrants.models import (
 )
 
 COUNTED_MODELS = [
-    Company, VehicleModel, Partnership, Sighting, PricePoint, MarketEvent, Person, Statement,
-    NewsItem, ExchangeRate,
+    Company,
+    VehicleModel,
+    Partnership,
+    Sighting,
+    PricePoint,
+    MarketEvent,
+    Person,
+    Statement,
+    NewsItem,
+    ExchangeRate,
 ]
 
 

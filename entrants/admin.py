@@ -1,0 +1,330 @@
+"""The admin: where editors turn a news article into facts.
+
+The news item's page holds inlines for every kind of fact it is the source for, so one article
+is entered in one place. Every changelist has search, filters and a date hierarchy, and selects
+its related rows up front so that its query count does not grow with the rows shown.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from entrants.models import (
+    Company,
+    CompanyAlias,
+    ExchangeRate,
+    MarketEvent,
+    NewsItem,
+    Partnership,
+    Person,
+    PricePoint,
+    Sighting,
+    Statement,
+    StatedConversion,
+    VehicleModel,
+    VehicleModelAlias,
+)
+
+
+@admin.display(description=_("date"), ordering="date")
+def date_display(obj):
+    """Show a date only as precisely as it is known: "March 2024"."""
+    return obj.date_display
+
+
+# --- Inlines ----------------------------------------------------------------------------------
+
+
+class FactInline(admin.StackedInline):
+    """Base inline for facts entered on their source news item's page."""
+
+    fk_name = "source"
+    extra = 0
+    show_change_link = True
+    autocomplete_fields = ["other_sources"]
+
+
+class SightingInline(FactInline):
+    model = Sighting
+    autocomplete_fields = ["vehicle_model", "reported_by", *FactInline.autocomplete_fields]
+    fields = [
+        ("vehicle_model", "claim_status"),
+        ("place", "city", "quantity"),
+        ("date", "date_precision"),
+        "reported_by",
+        "other_sources",
+        "notes",
+    ]
+
+
+class PricePointInline(FactInline):
+    model = PricePoint
+    autocomplete_fields = ["vehicle_model", *FactInline.autocomplete_fields]
+    fields = [
+        ("vehicle_model", "claim_status"),
+        ("amount", "currency", "market", "kind"),
+        ("date", "date_precision"),
+        "other_sources",
+        "notes",
+    ]
+
+
+class PartnershipInline(FactInline):
+    model = Partnership
+    autocomplete_fields = [
+        "company", "partner", "vehicle_models", *FactInline.autocomplete_fields,
+    ]
+    fields = [
+        ("company", "partner"),
+        ("kind", "status", "claim_status"),
+        "scope",
+        ("date", "date_precision"),
+        ("ended_on", "ended_on_precision"),
+        "vehicle_models",
+        "other_sources",
+        "notes",
+    ]
+
+
+class MarketEventInline(FactInline):
+    model = MarketEvent
+    autocomplete_fields = [
+        "companies", "vehicle_models", "people", *FactInline.autocomplete_fields,
+    ]
+    fields = [
+        ("kind", "claim_status"),
+        "title",
+        ("date", "date_precision"),
+        ("place", "city", "country"),
+        "companies",
+        "vehicle_models",
+        "people",
+        "description",
+        "other_sources",
+        "notes",
+    ]
+
+
+class StatementInline(FactInline):
+    model = Statement
+    autocomplete_fields = [
+        "person", "event", "companies", "vehicle_models", *FactInline.autocomplete_fields,
+    ]
+    fields = [
+        ("person", "kind", "claim_status"),
+        "text",
+        "context",
+        ("date", "date_precision"),
+        "event",
+        "companies",
+        "vehicle_models",
+        "other_sources",
+        "notes",
+    ]
+
+
+class StatedConversionInline(admin.TabularInline):
+    model = StatedConversion
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = ["amount", "currency", "is_approximate", "source"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            # A conversion is usually stated by the same article as the price.
+            formset.form.base_fields["source"].initial = obj.source_id
+        return formset
+
+
+class CompanyAliasInline(admin.TabularInline):
+    model = CompanyAlias
+    extra = 1
+
+
+class VehicleModelAliasInline(admin.TabularInline):
+    model = VehicleModelAlias
+    extra = 1
+
+
+# --- Model admins -----------------------------------------------------------------------------
+
+
+@admin.register(NewsItem)
+class NewsItemAdmin(admin.ModelAdmin):
+    list_display = ["headline", "publisher", date_display, "has_url", "fact_count"]
+    list_select_related = ["publisher"]
+    list_filter = ["publisher", "date_precision"]
+    search_fields = ["headline", "summary", "body", "url", "publisher__name"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["publisher", "based_on", "companies", "vehicle_models", "people"]
+    prepopulated_fields = {"slug": ["headline"]}
+    fieldsets = [
+        (None, {"fields": [
+            "publisher", "headline", "url", ("date", "date_precision"), "author", "slug",
+        ]}),
+        (_("Text"), {"fields": ["summary", "body", "based_on"]}),
+        (_("What it mentions"), {"fields": ["companies", "vehicle_models", "people"]}),
+    ]
+    inlines = [
+        SightingInline, PricePointInline, PartnershipInline, MarketEventInline, StatementInline,
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            sighting_count=Count("sightings", distinct=True),
+            price_count=Count("pricepoints", distinct=True),
+            partnership_count=Count("partnerships", distinct=True),
+            event_count=Count("marketevents", distinct=True),
+            statement_count=Count("statements", distinct=True),
+        )
+
+    @admin.display(description=_("URL"), boolean=True)
+    def has_url(self, obj):
+        return bool(obj.url)
+
+    @admin.display(description=_("facts it is the source for"))
+    def fact_count(self, obj):
+        return (
+            obj.sighting_count + obj.price_count + obj.partnership_count + obj.event_count
+            + obj.statement_count
+        )
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country", "parent", "alias_list", "model_count"]
+    list_select_related = ["parent"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "aliases__name", "description"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["parent"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [CompanyAliasInline]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .annotate(model_count=Count("vehicle_models", distinct=True))
+            .prefetch_related("aliases")
+        )
+
+    @admin.display(description=_("also written"))
+    def alias_list(self, obj):
+        return ", ".join(alias.name for alias in obj.aliases.all())
+
+    @admin.display(description=_("models"), ordering="model_count")
+    def model_count(self, obj):
+        return obj.model_count
+
+
+@admin.register(VehicleModel)
+class VehicleModelAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__", "maker", "body_type", "powertrain", "battery_kwh", "range_km",
+        "stage_in_pakistan",
+    ]
+    list_select_related = ["maker"]
+    list_filter = ["stage_in_pakistan", "powertrain", "body_type", "maker"]
+    search_fields = ["name", "variant", "maker__name", "aliases__name"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["maker"]
+    inlines = [VehicleModelAliasInline]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "organisation"]
+    list_select_related = ["organisation"]
+    list_filter = ["organisation"]
+    search_fields = ["name", "role", "organisation__name"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["organisation"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class FactAdmin(admin.ModelAdmin):
+    """Base admin for facts: status, date precision and sources on every changelist."""
+
+    list_filter = ["claim_status", "date_precision"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["source", "other_sources"]
+    search_fields = ["notes", "source__headline"]
+
+
+@admin.register(Sighting)
+class SightingAdmin(FactAdmin):
+    list_display = [
+        "vehicle_model", "place", "city", "quantity_display", date_display, "claim_status",
+        "source",
+    ]
+    list_select_related = ["vehicle_model__maker", "source__publisher"]
+    list_filter = ["city", *FactAdmin.list_filter, "vehicle_model__maker"]
+    search_fields = [
+        "place", "city", "vehicle_model__name", "vehicle_model__variant",
+        *FactAdmin.search_fields,
+    ]
+    autocomplete_fields = ["vehicle_model", "reported_by", *FactAdmin.autocomplete_fields]
+
+    @admin.display(description=_("quantity"), ordering="quantity")
+    def quantity_display(self, obj):
+        return obj.quantity_display
+
+
+@admin.register(PricePoint)
+class PricePointAdmin(FactAdmin):
+    list_display = [
+        "vehicle_model", "amount", "currency", "market", "kind", date_display, "claim_status",
+        "source",
+    ]
+    list_select_related = ["vehicle_model__maker", "source__publisher"]
+    list_filter = ["currency", "market", "kind", *FactAdmin.list_filter]
+    search_fields = [
+        "vehicle_model__name", "vehicle_model__variant", "vehicle_model__maker__name",
+        *FactAdmin.search_fields,
+    ]
+    autocomplete_fields = ["vehicle_model", *FactAdmin.autocomplete_fields]
+    inlines = [StatedConversionInline]
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(FactAdmin):
+    list_display = [
+        "company", "partner", "scope", "kind", "status", date_display, "claim_status", "source",
+    ]
+    list_select_related = ["company", "partner", "source__publisher"]
+    list_filter = ["kind", "status", *FactAdmin.list_filter]
+    search_fields = ["scope", "company__name", "partner__name", *FactAdmin.search_fields]
+    autocomplete_fields = [
+        "company", "partner", "vehicle_models", *FactAdmin.autocomplete_fields,
+    ]
+
+
+@admin.register(MarketEvent)
+class MarketEventAdmin(FactAdmin):
+    list_display = ["title", "kind", date_display, "city", "claim_status", "source"]
+    list_select_related = ["source__publisher"]
+    list_filter = ["kind", *FactAdmin.list_filter]
+    search_fields = ["title", "description", "place", "city", *FactAdmin.search_fields]
+    autocomplete_fields = [
+        "companies", "vehicle_models", "people", *FactAdmin.autocomplete_fields,
+    ]
+
+
+@admin.register(Statement)
+class StatementAdmin(FactAdmin):
+    list_display = ["__str__", "person", "kind", date_display, "claim_status", "source"]
+    list_select_related = ["person", "source__publisher"]
+    list_filter = ["kind", *FactAdmin.list_filter, "person"]
+    search_fields = ["text", "context", "person__name", *FactAdmin.search_fields]
+    autocomplete_fields = [
+        "person", "event", "companies", "vehicle_models", *FactAdmin.autocomplete_fields,
+    ]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ["date", "base", "quote", "rate", "source", "claim_status"]
+    list_filter = ["base", "quote", "source", "claim_status"]
+    search_fields = ["base", "quote", "source_url", "notes"]
+    date_hierarchy = "date"

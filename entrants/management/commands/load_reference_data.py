@@ -1,0 +1,67 @@
+"""Load the reference data in fixtures/ unless this exact set has been loaded already."""
+
+import hashlib
+
+import yaml
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from entrants.models import ReferenceDataLoad
+
+
+def fixture_files():
+    """Return the reference fixture files, in loading order."""
+    files = sorted(path for directory in settings.FIXTURE_DIRS for path in directory.glob("*.yaml"))
+    if not files:
+        raise CommandError(f"No fixtures found in {', '.join(map(str, settings.FIXTURE_DIRS))}.")
+    return files
+
+
+def checksum(files):
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the reference data (fixtures/*.yaml). Records are matched by natural key, so "
+        "loading twice changes nothing; an unchanged set is skipped so that edits made in "
+        "the admin survive restarts. Use --force to reload anyway."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Reload even if this set of fixtures was loaded before (overwrites edits "
+            "made in the admin to reference records).",
+        )
+
+    def handle(self, *args, force=False, **options):
+        files = fixture_files()
+        digest = checksum(files)
+        last = ReferenceDataLoad.objects.order_by("-loaded_at").first()
+        if last and last.checksum == digest and not force:
+            loaded_at = timezone.localtime(last.loaded_at)
+            self.stdout.write(
+                f"Reference data unchanged since {loaded_at:%Y-%m-%d %H:%M} "
+                f"({last.object_count} records); nothing to do. Use --force to reload."
+            )
+            return
+        self.stdout.write(f"Loading reference data from {len(files)} fixture files…")
+        with transaction.atomic():
+            call_command(
+                "loaddata",
+                *[str(path) for path in files],
+                verbosity=options["verbosity"],
+                stdout=self.stdout,
+            )
+            count = sum(len(yaml.safe_load(path.read_text()) or []) for path in files)
+            ReferenceDataLoad.objects.create(checksum=digest, object_count=count)
+        self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({count} records)."))

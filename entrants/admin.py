@@ -19,8 +19,8 @@ from entrants.models import (
     Person,
     PricePoint,
     Sighting,
-    Statement,
     StatedConversion,
+    Statement,
     VehicleModel,
     VehicleModelAlias,
 )
@@ -72,7 +72,10 @@ class PricePointInline(FactInline):
 class PartnershipInline(FactInline):
     model = Partnership
     autocomplete_fields = [
-        "company", "partner", "vehicle_models", *FactInline.autocomplete_fields,
+        "company",
+        "partner",
+        "vehicle_models",
+        *FactInline.autocomplete_fields,
     ]
     fields = [
         ("company", "partner"),
@@ -89,7 +92,10 @@ class PartnershipInline(FactInline):
 class MarketEventInline(FactInline):
     model = MarketEvent
     autocomplete_fields = [
-        "companies", "vehicle_models", "people", *FactInline.autocomplete_fields,
+        "companies",
+        "vehicle_models",
+        "people",
+        *FactInline.autocomplete_fields,
     ]
     fields = [
         ("kind", "claim_status"),
@@ -108,7 +114,11 @@ class MarketEventInline(FactInline):
 class StatementInline(FactInline):
     model = Statement
     autocomplete_fields = [
-        "person", "event", "companies", "vehicle_models", *FactInline.autocomplete_fields,
+        "person",
+        "event",
+        "companies",
+        "vehicle_models",
+        *FactInline.autocomplete_fields,
     ]
     fields = [
         ("person", "kind", "claim_status"),
@@ -160,23 +170,41 @@ class NewsItemAdmin(admin.ModelAdmin):
     autocomplete_fields = ["publisher", "based_on", "companies", "vehicle_models", "people"]
     prepopulated_fields = {"slug": ["headline"]}
     fieldsets = [
-        (None, {"fields": [
-            "publisher", "headline", "url", ("date", "date_precision"), "author", "slug",
-        ]}),
+        (
+            None,
+            {
+                "fields": [
+                    "publisher",
+                    "headline",
+                    "url",
+                    ("date", "date_precision"),
+                    "author",
+                    "slug",
+                ]
+            },
+        ),
         (_("Text"), {"fields": ["summary", "body", "based_on"]}),
         (_("What it mentions"), {"fields": ["companies", "vehicle_models", "people"]}),
     ]
     inlines = [
-        SightingInline, PricePointInline, PartnershipInline, MarketEventInline, StatementInline,
+        SightingInline,
+        PricePointInline,
+        PartnershipInline,
+        MarketEventInline,
+        StatementInline,
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            sighting_count=Count("sightings", distinct=True),
-            price_count=Count("pricepoints", distinct=True),
-            partnership_count=Count("partnerships", distinct=True),
-            event_count=Count("marketevents", distinct=True),
-            statement_count=Count("statements", distinct=True),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                sighting_count=Count("sightings", distinct=True),
+                price_count=Count("pricepoints", distinct=True),
+                partnership_count=Count("partnerships", distinct=True),
+                event_count=Count("marketevents", distinct=True),
+                statement_count=Count("statements", distinct=True),
+            )
         )
 
     @admin.display(description=_("URL"), boolean=True)
@@ -186,7 +214,10 @@ class NewsItemAdmin(admin.ModelAdmin):
     @admin.display(description=_("facts it is the source for"))
     def fact_count(self, obj):
         return (
-            obj.sighting_count + obj.price_count + obj.partnership_count + obj.event_count
+            obj.sighting_count
+            + obj.price_count
+            + obj.partnership_count
+            + obj.event_count
             + obj.statement_count
         )
 
@@ -204,7 +235,8 @@ class CompanyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
+            super()
+            .get_queryset(request)
             .annotate(model_count=Count("vehicle_models", distinct=True))
             .prefetch_related("aliases")
         )
@@ -221,7 +253,12 @@ class CompanyAdmin(admin.ModelAdmin):
 @admin.register(VehicleModel)
 class VehicleModelAdmin(admin.ModelAdmin):
     list_display = [
-        "__str__", "maker", "body_type", "powertrain", "battery_kwh", "range_km",
+        "__str__",
+        "maker",
+        "body_type",
+        "powertrain",
+        "battery_kwh",
+        "range_km",
         "stage_in_pakistan",
     ]
     list_select_related = ["maker"]
@@ -255,13 +292,21 @@ class FactAdmin(admin.ModelAdmin):
 @admin.register(Sighting)
 class SightingAdmin(FactAdmin):
     list_display = [
-        "vehicle_model", "place", "city", "quantity_display", date_display, "claim_status",
+        "vehicle_model",
+        "place",
+        "city",
+        "quantity_display",
+        date_display,
+        "claim_status",
         "source",
     ]
     list_select_related = ["vehicle_model__maker", "source__publisher"]
     list_filter = ["city", *FactAdmin.list_filter, "vehicle_model__maker"]
     search_fields = [
-        "place", "city", "vehicle_model__name", "vehicle_model__variant",
+        "place",
+        "city",
+        "vehicle_model__name",
+        "vehicle_model__variant",
         *FactAdmin.search_fields,
     ]
     autocomplete_fields = ["vehicle_model", "reported_by", *FactAdmin.autocomplete_fields]
@@ -274,13 +319,21 @@ class SightingAdmin(FactAdmin):
 @admin.register(PricePoint)
 class PricePointAdmin(FactAdmin):
     list_display = [
-        "vehicle_model", "amount", "currency", "market", "kind", date_display, "claim_status",
+        "vehicle_model",
+        "amount",
+        "currency",
+        "market",
+        "kind",
+        date_display,
+        "claim_status",
         "source",
     ]
     list_select_related = ["vehicle_model__maker", "source__publisher"]
     list_filter = ["currency", "market", "kind", *FactAdmin.list_filter]
     search_fields = [
-        "vehicle_model__name", "vehicle_model__variant", "vehicle_model__maker__name",
+        "vehicle_model__name",
+        "vehicle_model__variant",
+        "vehicle_model__maker__name",
         *FactAdmin.search_fields,
     ]
     autocomplete_fields = ["vehicle_model", *FactAdmin.autocomplete_fields]
@@ -290,13 +343,23 @@ class PricePointAdmin(FactAdmin):
 @admin.register(Partnership)
 class PartnershipAdmin(FactAdmin):
     list_display = [
-        "company", "partner", "scope", "kind", "status", date_display, "claim_status", "source",
+        "company",
+        "partner",
+        "scope",
+        "kind",
+        "status",
+        date_display,
+        "claim_status",
+        "source",
     ]
     list_select_related = ["company", "partner", "source__publisher"]
     list_filter = ["kind", "status", *FactAdmin.list_filter]
     search_fields = ["scope", "company__name", "partner__name", *FactAdmin.search_fields]
     autocomplete_fields = [
-        "company", "partner", "vehicle_models", *FactAdmin.autocomplete_fields,
+        "company",
+        "partner",
+        "vehicle_models",
+        *FactAdmin.autocomplete_fields,
     ]
 
 
@@ -307,7 +370,10 @@ class MarketEventAdmin(FactAdmin):
     list_filter = ["kind", *FactAdmin.list_filter]
     search_fields = ["title", "description", "place", "city", *FactAdmin.search_fields]
     autocomplete_fields = [
-        "companies", "vehicle_models", "people", *FactAdmin.autocomplete_fields,
+        "companies",
+        "vehicle_models",
+        "people",
+        *FactAdmin.autocomplete_fields,
     ]
 
 
@@ -318,7 +384,11 @@ class StatementAdmin(FactAdmin):
     list_filter = ["kind", *FactAdmin.list_filter, "person"]
     search_fields = ["text", "context", "person__name", *FactAdmin.search_fields]
     autocomplete_fields = [
-        "person", "event", "companies", "vehicle_models", *FactAdmin.autocomplete_fields,
+        "person",
+        "event",
+        "companies",
+        "vehicle_models",
+        *FactAdmin.autocomplete_fields,
     ]
 
 

@@ -9,11 +9,11 @@ no source) and may cite more in ``other_sources``.
 import uuid
 
 import pycountry
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Length, Lower, Upper
-from django.db.models.lookups import Exact
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -39,9 +39,9 @@ def validate_currency_code(value):
 
 
 def currency_code_constraint(field, name):
-    """Return a constraint that keeps ``field`` three upper-case letters long."""
+    """Return a constraint that keeps ``field`` three capital letters (A–Z) long."""
     return models.CheckConstraint(
-        condition=Q(Exact(Length(field), 3), **{field: Upper(field)}),
+        condition=Q(**{f"{field}__regex": r"^[A-Z]{3}$"}),
         name=name,
         violation_error_message=_("A currency is written as three capital letters, e.g. PKR."),
     )
@@ -59,6 +59,22 @@ class CurrencyField(models.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return value.strip().upper() if isinstance(value, str) else value
+
+
+class AmountFormField(forms.DecimalField):
+    """A decimal form field that accepts amounts as articles print them: "215,900"."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", "").replace("_", "").replace(" ", "")
+        return super().to_python(value)
+
+
+class AmountField(models.DecimalField):
+    """A Decimal amount or rate (never a float), typed with or without thousands separators."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": AmountFormField, **kwargs})
 
 
 class ClaimStatus(models.TextChoices):
@@ -96,6 +112,7 @@ class SluggedModel(TimestampedModel):
         max_length=120,
         unique=True,
         blank=True,
+        allow_unicode=True,
         help_text=_("Used in URLs; made from the name when left empty."),
     )
 
@@ -106,11 +123,21 @@ class SluggedModel(TimestampedModel):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.slug_source())[:120]
+            self.slug = self.unique_slug()
         super().save(*args, **kwargs)
 
     def natural_key(self):
         return (self.slug,)
+
+    def unique_slug(self):
+        """Return a slug made from the name, with a number added if another record has it."""
+        base = slugify(self.slug_source(), allow_unicode=True)[:110] or self._meta.model_name
+        others = type(self)._default_manager.exclude(pk=self.pk)
+        candidate, number = base, 1
+        while others.filter(slug=candidate).exists():
+            number += 1
+            candidate = f"{base}-{number}"
+        return candidate
 
     def slug_source(self):
         return str(self)
@@ -655,7 +682,7 @@ class PricePoint(Fact):
         REPORTED = "reported", _("Reported (other)")
 
     vehicle_model = models.ForeignKey(VehicleModel, on_delete=models.PROTECT, related_name="prices")
-    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    amount = AmountField(max_digits=16, decimal_places=2)
     currency = CurrencyField()
     market = CountryField(help_text=_("The country where this price applies."))
     kind = models.CharField(max_length=12, choices=Kind, default=Kind.REPORTED)
@@ -700,7 +727,7 @@ class StatedConversion(TimestampedModel):
             "rates of that item's publication date."
         ),
     )
-    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    amount = AmountField(max_digits=16, decimal_places=2)
     currency = CurrencyField()
     is_approximate = models.BooleanField(
         default=False,
@@ -767,7 +794,7 @@ class ExchangeRate(TimestampedModel):
     date = models.DateField()
     base = CurrencyField(help_text=_("One unit of this currency…"))
     quote = CurrencyField(help_text=_("…costs this many units of this currency."))
-    rate = models.DecimalField(max_digits=20, decimal_places=10)
+    rate = AmountField(max_digits=20, decimal_places=10)
     source = models.CharField(max_length=20, choices=Source)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     claim_status = models.CharField(

@@ -4,3 +4,14 @@ pytest-django's settings live in ``pyproject.toml``; records are built with the 
 ``tests/factories.py``, so no shared fixture is needed yet. Add one here only when two test
 modules need it.
 """
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture
+def reference_data(db):
+    """Load the reference fixtures (the seed article's facts and the sourced facts)."""
+    call_command("load_reference_data", stdout=StringIO())

@@ -2,10 +2,10 @@
 
 import hashlib
 
-import yaml
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.core.management.commands import loaddata
 from django.db import transaction
 from django.utils import timezone
 
@@ -56,12 +56,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Loading reference data from {len(files)} fixture files…")
         with transaction.atomic():
-            call_command(
-                "loaddata",
-                *[str(path) for path in files],
-                verbosity=options["verbosity"],
-                stdout=self.stdout,
-            )
-            count = sum(len(yaml.safe_load(path.read_text()) or []) for path in files)
+            loader = loaddata.Command(stdout=self.stdout)
+            call_command(loader, *[str(path) for path in files], verbosity=options["verbosity"])
+            count = loader.loaded_object_count
             ReferenceDataLoad.objects.create(checksum=digest, object_count=count)
         self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({count} records)."))

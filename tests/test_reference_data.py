@@ -1,0 +1,242 @@
+"""The reference fixtures hold every fact the seed article states, with its source, status and
+date precision; loading them is idempotent."""
+
+import datetime
+import re
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Q
+
+from entrants.models import (
+    ClaimStatus,
+    Company,
+    ExchangeRate,
+    MarketEvent,
+    NewsItem,
+    Partnership,
+    Person,
+    PricePoint,
+    Sighting,
+    Statement,
+    VehicleModel,
+)
+
+pytestmark = pytest.mark.django_db
+
+SEED_URL = (
+    "https://www.brecorder.com/news/40324505/"
+    "testing-the-waters-xiaomi-electric-cars-seen-at-karachi-port"
+)
+
+
+@pytest.fixture
+def seed(reference_data):
+    """Return the seed article's news item."""
+    return NewsItem.objects.get(url=SEED_URL)
+
+
+def company(name):
+    """Return the company called ``name`` or known by it as an alias."""
+    return Company.objects.filter(Q(name=name) | Q(aliases__name=name)).distinct().get()
+
+
+def test_seed_article_is_a_news_item_with_its_text(seed):
+    assert seed.publisher.name == "Business Recorder"
+    assert seed.date == datetime.date(2024, 9, 28)
+    assert seed.date_display == "28 September 2024"
+    assert "spotted at Karachi port" in seed.body
+    afp = seed.based_on.get()
+    assert afp.publisher.name == "AFP"
+    assert afp.date_display == "March 2024"
+
+
+def test_su7_max_sighting_at_karachi_port(seed):
+    sighting = Sighting.objects.get(vehicle_model__slug="xiaomi-su7-max")
+    assert (sighting.place, sighting.city) == ("Karachi port", "Karachi")
+    assert sighting.date == datetime.date(2024, 9, 28)
+    assert sighting.date_precision == "day"
+    assert sighting.quantity is None
+    assert sighting.quantity_display == "unknown"
+    assert sighting.claim_status == ClaimStatus.REPORTED
+    assert sighting.source == seed
+    assert sighting.vehicle_model.stage_in_pakistan == VehicleModel.Stage.SIGHTED
+
+
+def test_su7_price_keeps_the_conversions_the_source_stated(seed):
+    price = PricePoint.objects.get(vehicle_model__slug="xiaomi-su7", currency="CNY")
+    assert price.amount == Decimal("215900")
+    assert str(price.market) == "CN"
+    assert price.kind == PricePoint.Kind.LAUNCH
+    assert price.date == datetime.date(2024, 3, 28)
+    assert price.source == seed
+    assert {item.publisher.name for item in price.other_sources.all()} == {"AFP", "Teslarati"}
+    stated = {c.currency: c for c in price.stated_conversions.all()}
+    assert stated["USD"].amount == Decimal("30917")
+    assert not stated["USD"].is_approximate
+    assert stated["PKR"].amount == Decimal("8550000")
+    assert stated["PKR"].is_approximate  # "around PKR8.55 million"
+    assert {c.source for c in stated.values()} == {seed}
+
+
+@pytest.mark.parametrize(
+    ("scope_words", "kind", "status", "claim_status"),
+    [
+        ("Smartphone", Partnership.Kind.MANUFACTURING, "active", ClaimStatus.CONFIRMED),
+        ("Smart TVs", Partnership.Kind.MANUFACTURING, "active", ClaimStatus.CONFIRMED),
+        ("EV launch", Partnership.Kind.MARKET_ENTRY, "reported", ClaimStatus.REPORTED),
+    ],
+)
+def test_air_link_xiaomi_partnerships(seed, scope_words, kind, status, claim_status):
+    partnership = Partnership.objects.get(
+        company__name="Air Link Communication",
+        partner__name="Xiaomi",
+        scope__icontains=scope_words,
+    )
+    assert (partnership.kind, partnership.status, partnership.claim_status) == (
+        kind,
+        status,
+        claim_status,
+    )
+    assert partnership.source == seed
+
+
+def test_smart_tv_partnership_is_at_the_lahore_facility(seed):
+    partnership = Partnership.objects.get(scope__icontains="smart TVs")
+    assert "Lahore" in partnership.scope
+
+
+def test_reported_ev_partnership_says_air_link_did_not_confirm(seed):
+    partnership = Partnership.objects.get(scope__icontains="EV launch")
+    assert "did not respond" in partnership.notes
+    assert partnership.date is None  # no start date is made up
+
+
+def test_gnext_partnerships(seed):
+    premium = Partnership.objects.get(
+        company__name="GNEXT Technologies", partner__name="Air Link Communication"
+    )
+    assert "premium partner" in premium.scope.lower()
+    assert premium.source == seed
+    apple = Partnership.objects.get(company__name="GNEXT Technologies", partner__name="Apple")
+    assert apple.kind == Partnership.Kind.DISTRIBUTION
+
+
+def test_master_motors_changan_for_deepal(seed):
+    partnership = Partnership.objects.get(company__name="Master Motors", partner__name="Changan")
+    assert "Deepal" in partnership.scope
+    assert partnership.source == seed
+    assert partnership.vehicle_models.filter(slug="changan-deepal").exists()
+
+
+def test_dfml_assembling_honri_2_and_3(seed):
+    event = MarketEvent.objects.get(source=seed, kind=MarketEvent.Kind.ASSEMBLY_START)
+    assert set(event.companies.values_list("name", flat=True)) >= {"Dewan Farooque Motors"}
+    models = {str(model) for model in event.vehicle_models.all()}
+    assert models == {"Honri VE 2.0", "Honri VE 3.0"}
+    aliases = set(VehicleModel.objects.filter(events=event).values_list("aliases__name", flat=True))
+    assert {"Honri 2.0", "Honri 3.0"} <= aliases
+    assert company("DFML").name == "Dewan Farooque Motors"
+
+
+def test_byd_official_entry(seed):
+    event = MarketEvent.objects.get(kind=MarketEvent.Kind.MARKET_ENTRY, companies__name="BYD")
+    assert event.source == seed
+    assert event.date == datetime.date(2024, 8, 17)
+    assert event.city == "Lahore"
+
+
+def test_xiaomi_launch_in_beijing_is_march_2024_to_the_month(seed):
+    event = MarketEvent.objects.get(kind=MarketEvent.Kind.LAUNCH, companies__name="Xiaomi")
+    assert event.city == "Beijing"
+    assert (event.date, event.date_precision) == (datetime.date(2024, 3, 1), "month")
+    assert event.date_display == "March 2024"
+
+
+def test_the_three_people_and_their_roles(seed):
+    assert Person.objects.get(name="Lei Jun").title == "CEO, Xiaomi"
+    assert Person.objects.get(name="Muzzaffar Hayat Piracha").title == (
+        "CEO, Air Link Communication"
+    )
+    minister = Person.objects.get(name="Shaza Fatima Khawaja")
+    assert minister.role == "Minister of State for IT and Telecommunication"
+
+
+def test_statements_are_attributed_and_dated(seed):
+    lei = Statement.objects.filter(person__name="Lei Jun")
+    assert lei.filter(text__contains="reputation on the line").exists()
+    assert lei.filter(text__contains="215,900 yuan").exists()
+    assert all(s.date_display == "March 2024" for s in lei)
+    assert all(s.other_sources.filter(publisher__name="AFP").exists() for s in lei)
+
+    piracha = Statement.objects.filter(person__name="Muzzaffar Hayat Piracha")
+    assert piracha.count() == 3
+    assert all(s.date_display == "April 2024" for s in piracha)
+    quote = piracha.get(kind=Statement.Kind.DIRECT_QUOTE)
+    assert quote.text.startswith("We envision a future")
+    meeting = piracha.get(text__contains="technology transfer").event
+    assert set(meeting.people.values_list("name", flat=True)) == {
+        "Muzzaffar Hayat Piracha",
+        "Shaza Fatima Khawaja",
+    }
+    assert meeting.date_display == "April 2024"
+
+
+def test_companies_named_in_the_seed_with_their_aliases(seed):
+    for name in [
+        "Xiaomi",
+        "Air Link",
+        "Airlink",
+        "Air Link Communication Limited",
+        "BYD",
+        "Tesla",
+        "Changan",
+        "Master Motors",
+        "DFML",
+        "GNEXT Technologies",
+        "Apple",
+        "Business Recorder",
+        "AFP",
+    ]:
+        assert seed.companies.filter(pk=company(name).pk).exists(), name
+
+
+def test_every_fact_cites_a_news_item_with_a_publisher(reference_data):
+    for model in (Sighting, PricePoint, Partnership, MarketEvent, Statement):
+        for fact in model.objects.select_related("source__publisher"):
+            assert fact.source.publisher_id, fact
+
+
+def test_exchange_rates_cite_their_source_urls(reference_data):
+    rate = ExchangeRate.objects.get(date="2024-09-27", base="USD", quote="PKR")
+    assert rate.rate == Decimal("277.63")
+    assert rate.source == ExchangeRate.Source.SBP_INTERBANK
+    assert rate.source_url.startswith("https://dailytimes.com.pk/")
+    uncertain = ExchangeRate.objects.get(date="2024-09-27", base="USD", quote="CNY")
+    assert uncertain.claim_status == ClaimStatus.REPORTED
+    assert ExchangeRate.objects.filter(source_url="").count() == 0
+    assert ExchangeRate.objects.count() == 10
+
+
+def test_loading_twice_changes_nothing(reference_data):
+    def snapshot():
+        out = StringIO()
+        call_command("dumpdata", "entrants", exclude=["entrants.referencedataload"], stdout=out)
+        return out.getvalue()
+
+    before = snapshot()
+    out = StringIO()
+    call_command("load_reference_data", stdout=out)
+    assert "unchanged" in out.getvalue()
+    call_command("load_reference_data", force=True, stdout=StringIO())
+    after = snapshot()
+    strip = re.compile(r'"(created_at|updated_at)": "[^"]*"')
+    assert strip.sub("", before) == strip.sub("", after)
+
+
+def test_unchanged_reference_data_does_not_overwrite_admin_edits(reference_data):
+    Company.objects.filter(slug="xiaomi").update(description="Edited by an editor")
+    call_command("load_reference_data", stdout=StringIO())
+    assert Company.objects.get(slug="xiaomi").description == "Edited by an editor"

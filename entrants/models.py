@@ -196,7 +196,7 @@ class Company(SluggedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("admin:entrants_company_change", args=[self.pk])
+        return reverse("entrants:company_detail", args=[self.slug])
 
 
 class AliasManager(models.Manager):
@@ -334,7 +334,7 @@ class VehicleModel(SluggedModel):
         return f"{self.maker} {self.model_name}" if self.maker_id else self.model_name
 
     def get_absolute_url(self):
-        return reverse("admin:entrants_vehiclemodel_change", args=[self.pk])
+        return reverse("entrants:model_detail", args=[self.slug])
 
     @property
     def model_name(self):
@@ -394,7 +394,7 @@ class Person(SluggedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("admin:entrants_person_change", args=[self.pk])
+        return reverse("entrants:person_detail", args=[self.slug])
 
     @property
     def title(self):
@@ -460,7 +460,7 @@ class NewsItem(SluggedModel):
         return f"{self.publisher}: {self.headline} ({self.date_display})"
 
     def get_absolute_url(self):
-        return reverse("admin:entrants_newsitem_change", args=[self.pk])
+        return reverse("entrants:news_detail", args=[self.slug])
 
     def clean(self):
         error = partial_date_error(self.date, self.date_precision)
@@ -521,6 +521,9 @@ class Fact(TimestampedModel):
     class Meta:
         abstract = True
 
+    def get_absolute_url(self):
+        return reverse(f"entrants:{self.url_name}_detail", args=[self.uuid])
+
     def natural_key(self):
         return (str(self.uuid),)
 
@@ -541,6 +544,8 @@ class Fact(TimestampedModel):
 
 class Partnership(Fact):
     """A tie-up between two companies for some scope, with its status and dates."""
+
+    url_name = "partnership"
 
     class Kind(models.TextChoices):
         MANUFACTURING = "manufacturing", _("Manufacturing")
@@ -627,6 +632,8 @@ class Partnership(Fact):
 class Sighting(Fact):
     """Units of a vehicle model seen somewhere in Pakistan (the SU7 Max at Karachi port)."""
 
+    url_name = "sighting"
+
     vehicle_model = models.ForeignKey(
         VehicleModel, on_delete=models.PROTECT, related_name="sightings"
     )
@@ -673,6 +680,8 @@ class Sighting(Fact):
 class PricePoint(Fact):
     """A price of a vehicle model in some market and currency, with the conversions the source
     stated."""
+
+    url_name = "price"
 
     class Kind(models.TextChoices):
         LAUNCH = "launch", _("Launch / MSRP")
@@ -846,6 +855,8 @@ class ExchangeRate(TimestampedModel):
 class MarketEvent(Fact):
     """Something that happened in the market: a launch, an entry, an assembly start, a policy."""
 
+    url_name = "event"
+
     class Kind(models.TextChoices):
         LAUNCH = "launch", _("Launch")
         MARKET_ENTRY = "market_entry", _("Market entry")
@@ -917,6 +928,9 @@ class Statement(Fact):
     def __str__(self):
         text = self.text if len(self.text) <= 60 else f"{self.text[:57]}…"
         return f"{self.person}: “{text}”" if self.person_id else text
+
+    def get_absolute_url(self):
+        return f"{self.person.get_absolute_url()}#statement-{self.uuid}"
 
 
 class ReferenceDataLoad(models.Model):

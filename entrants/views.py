@@ -1,10 +1,892 @@
-"""Analyst pages."""
+"""Analyst pages: the overview, eight filtered lists with exports, detail pages, /convert/.
 
-from django.shortcuts import render
+Views stay thin: rows come from ``selectors``, filters from ``filtersets``, columns, sorting,
+facets and exports from ``listing``, conversion from ``currency`` and figures from ``charts``.
+"""
 
-from entrants import selectors
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views import View
+
+from entrants import charts, selectors
+from entrants.currency import RateTable, check_stated, format_amount, format_lakh_crore
+from entrants.filtersets import (
+    CompanyFilterSet,
+    MarketEventFilterSet,
+    NewsItemFilterSet,
+    PartnershipFilterSet,
+    PersonFilterSet,
+    PricePointFilterSet,
+    SightingFilterSet,
+    VehicleModelFilterSet,
+)
+from entrants.listing import (
+    DISPLAY_CURRENCIES,
+    Cell,
+    Column,
+    Facet,
+    ListParams,
+    csv_response,
+    db_ordering,
+    error_response,
+    facet_counts,
+    json_response,
+    link_column,
+    partial_date_column,
+    sort_rows,
+    sources_column,
+    status_column,
+)
+from entrants.models import (
+    ClaimStatus,
+    Company,
+    MarketEvent,
+    NewsItem,
+    Partnership,
+    Person,
+    PricePoint,
+    Sighting,
+    VehicleModel,
+)
+
+
+def filter_errors(filterset):
+    """Return the filterset's errors as sentences that say which filter was ignored."""
+    messages = []
+    for name, errors in filterset.errors.items():
+        field = filterset.form.fields.get(name)
+        label = (field.label if field else None) or name
+        value = ", ".join(filterset.data.getlist(name))[:60] if name in filterset.data else ""
+        for error in errors:
+            shown = f" (“{value}”)" if value else ""
+            messages.append(f"{label}{shown}: {error} This filter was ignored.")
+    return messages
+
+
+class AnalystListView(View):
+    """A filtered, sortable, paginated list that also exports as CSV or JSON.
+
+    Subclasses name the FilterSet, the queryset, the columns and the facets; lists whose rows
+    need Python work (currency conversion) override ``prepare_rows``.
+    """
+
+    title = ""
+    intro = ""
+    filterset_class = None
+    template_name = "entrants/list.html"
+    default_sort = ""
+    facets = ()
+    page_size = 25
+    uses_currency = False
+
+    def get_queryset(self):
+        raise NotImplementedError
+
+    def get_columns(self, params):
+        raise NotImplementedError
+
+    def prepare_rows(self, rows, params, filterset):
+        """Return the rows after any Python-side work (conversion, amount ranges)."""
+        return rows
+
+    def get_chart(self, rows, params):
+        return None
+
+    def get(self, request):
+        params = ListParams.parse(request.GET, self.get_columns(ListParams()), self.default_sort)
+        columns = self.get_columns(params)
+        self.rates = RateTable.load() if self.uses_currency else None
+        filterset = self.filterset_class(
+            request.GET or None, queryset=self.get_queryset(), request=request
+        )
+        errors = params.errors + (filter_errors(filterset) if filterset.is_bound else [])
+        if errors and params.format in ("csv", "json"):
+            return error_response(errors)
+
+        queryset = filterset.qs
+        ordering = db_ordering(columns, params.sort)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        in_python = self.uses_currency or ordering is None
+        rows = self.prepare_rows(list(queryset), params, filterset) if in_python else queryset
+        if ordering is None:
+            rows = sort_rows(rows, columns, params.sort)
+
+        if params.format == "csv":
+            return csv_response(rows, columns, request, self.title)
+        if params.format == "json":
+            return json_response(rows, columns, request, self.export_meta(params))
+
+        paginator = Paginator(rows, self.page_size)
+        if params.page > paginator.num_pages and paginator.count:
+            errors.append(
+                f"There is no page {params.page}; the last page, {paginator.num_pages}, is shown."
+            )
+        page = paginator.get_page(params.page)
+        context = {
+            "title": self.title,
+            "intro": self.intro,
+            "filterset": filterset,
+            "columns": columns,
+            "table": [render_row(columns, row) for row in page.object_list],
+            "page": page,
+            "errors": errors,
+            "params": params,
+            "facets": facet_counts(filterset.qs, self.facets, request.GET, request.path),
+            "currencies": DISPLAY_CURRENCIES if self.uses_currency else (),
+            "chart": self.get_chart(rows, params),
+            "querystring": querystring_without(request.GET, "page", "format"),
+            "headers": column_headers(request.GET, columns, params.sort),
+        }
+        return render(request, self.template_name, context)
+
+    def export_meta(self, params):
+        meta = {"list": self.title}
+        if self.uses_currency:
+            meta |= {"currency": params.currency, "at": str(params.at)}
+        return meta
+
+
+def querystring_without(query, *names):
+    params = query.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def render_row(columns, row):
+    cells = []
+    for column in columns:
+        cell = column.render(row)
+        cell.label = column.label
+        cells.append(cell)
+    return cells
+
+
+def column_headers(query, columns, current):
+    """Return each column's label with the link that sorts by it (or flips its order)."""
+    headers = []
+    for column in columns:
+        header = {"label": column.label, "href": "", "state": ""}
+        if column.sortable:
+            params = query.copy()
+            params.pop("page", None)
+            params["sort"] = f"-{column.key}" if current == column.key else column.key
+            header["href"] = f"?{params.urlencode()}"
+            if current == column.key:
+                header["state"] = "ascending"
+            elif current == f"-{column.key}":
+                header["state"] = "descending"
+        headers.append(header)
+    return headers
+
+
+def converted_cell(conversion, currency):
+    """Show a converted amount with its caveats: a stale rate, or no rate at all."""
+    if conversion is None or conversion.missing:
+        return Cell(
+            "no rate", css="muted", note=f"No exchange rate to {currency} is known for this date."
+        )
+    text = format_amount(conversion.amount, currency)
+    note = ""
+    if currency == "PKR":
+        note = format_lakh_crore(conversion.amount)
+    if conversion.stale:
+        return Cell(text, note=f"rate {conversion.age_days} days old", css="stale")
+    return Cell(text, note=note)
+
+
+class CompanyListView(AnalystListView):
+    title = "Companies"
+    intro = "Carmakers, local assemblers, distributors, partners and publishers in the news."
+    filterset_class = CompanyFilterSet
+    default_sort = "name"
+    facets = (
+        Facet("kind", "kind", "Kind", labels=dict(Company.Kind.choices)),
+        Facet("country", "country", "Country"),
+        Facet(
+            "active_in_pakistan",
+            "active_in_pakistan",
+            "Active in Pakistan",
+            labels={True: "Yes", False: "No"},
+            values={True: "true", False: "false"},
+        ),
+    )
+
+    def get_queryset(self):
+        return selectors.companies_for_list()
+
+    def get_columns(self, params):
+        return [
+            link_column("name", "Company", lambda c: c.name, order_by=("name",)),
+            Column(
+                "kind",
+                "Kind",
+                lambda c: c.kind,
+                cell=lambda c: Cell(c.get_kind_display()),
+                order_by=("kind",),
+            ),
+            Column(
+                "country",
+                "Country",
+                lambda c: c.country.code,
+                cell=lambda c: Cell(c.country.name),
+                order_by=("country",),
+            ),
+            Column(
+                "aliases",
+                "Also written",
+                lambda c: "; ".join(a.name for a in c.aliases.all()),
+                sortable=False,
+            ),
+            Column(
+                "active_in_pakistan",
+                "In Pakistan",
+                lambda c: c.active_in_pakistan,
+                cell=lambda c: Cell("Yes" if c.active_in_pakistan else "—"),
+                order_by=("active_in_pakistan",),
+            ),
+            Column("models", "Models", lambda c: c.model_count, order_by=("model_count",)),
+        ]
+
+
+class ModelListView(AnalystListView):
+    title = "Vehicle models"
+    intro = "Models and variants, with their stage in Pakistan and their lowest known price."
+    filterset_class = VehicleModelFilterSet
+    default_sort = "model"
+    uses_currency = True
+    facets = (
+        Facet(
+            "stage_in_pakistan",
+            "stage",
+            "Stage in Pakistan",
+            labels=dict(VehicleModel.Stage.choices),
+        ),
+        Facet(
+            "powertrain", "powertrain", "Powertrain", labels=dict(VehicleModel.Powertrain.choices)
+        ),
+        Facet("body_type", "body_type", "Body", labels=dict(VehicleModel.BodyType.choices)),
+        Facet("maker__slug", "maker", "Maker", label_field="maker__name"),
+    )
+
+    def get_queryset(self):
+        return selectors.models_for_list()
+
+    def prepare_rows(self, rows, params, filterset):
+        for row in rows:
+            conversions = [
+                self.rates.convert_at(p.amount, p.currency, params.currency, params.at, p.date)
+                for p in row.prices.all()
+            ]
+            known = [c for c in conversions if not c.missing]
+            row.lowest_price = min(known, key=lambda c: c.amount) if known else None
+        low, high = (
+            filterset.form.cleaned_data.get(k) if filterset.is_bound else None
+            for k in ("price_min", "price_max")
+        )
+        if low is not None or high is not None:
+            rows = [
+                row
+                for row in rows
+                if row.lowest_price
+                and (low is None or row.lowest_price.amount >= low)
+                and (high is None or row.lowest_price.amount <= high)
+            ]
+        return rows
+
+    def get_columns(self, params):
+        currency = params.currency
+        return [
+            link_column(
+                "model", "Model", lambda m: str(m), order_by=("maker__name", "name", "variant")
+            ),
+            Column(
+                "maker",
+                "Maker",
+                lambda m: m.maker.name,
+                cell=lambda m: Cell(m.maker.name, href=m.maker.get_absolute_url()),
+                order_by=("maker__name",),
+            ),
+            Column(
+                "body_type",
+                "Body",
+                lambda m: m.body_type,
+                cell=lambda m: Cell(m.get_body_type_display()),
+                order_by=("body_type",),
+            ),
+            Column(
+                "powertrain",
+                "Powertrain",
+                lambda m: m.powertrain,
+                cell=lambda m: Cell(m.get_powertrain_display()),
+                order_by=("powertrain",),
+            ),
+            Column(
+                "battery_kwh", "Battery kWh", lambda m: m.battery_kwh, order_by=("battery_kwh",)
+            ),
+            Column("range_km", "Range km", lambda m: m.range_km, order_by=("range_km",)),
+            Column(
+                "stage",
+                "Stage in Pakistan",
+                lambda m: m.stage_in_pakistan,
+                cell=lambda m: Cell(
+                    m.get_stage_in_pakistan_display(), css=f"stage stage-{m.stage_in_pakistan}"
+                ),
+                order_by=("stage_in_pakistan",),
+            ),
+            Column(
+                "lowest_price",
+                f"Lowest price ({currency})",
+                lambda m: m.lowest_price.amount if getattr(m, "lowest_price", None) else None,
+                cell=lambda m: (
+                    converted_cell(getattr(m, "lowest_price", None), currency)
+                    if m.prices.all()
+                    else Cell("—", css="muted")
+                ),
+            ),
+        ]
+
+
+class PartnershipListView(AnalystListView):
+    title = "Partnerships"
+    intro = "Who is working with whom, for what, and how sure we are."
+    filterset_class = PartnershipFilterSet
+    default_sort = "-date"
+    facets = (
+        Facet("status", "status", "Status", labels=dict(Partnership.Status.choices)),
+        Facet("kind", "kind", "Kind", labels=dict(Partnership.Kind.choices)),
+        Facet("claim_status", "claim_status", "Claim", labels=dict(ClaimStatus.choices)),
+    )
+
+    def get_queryset(self):
+        return selectors.partnerships_for_list()
+
+    def get_columns(self, params):
+        return [
+            link_column("scope", "Scope", lambda p: p.scope, order_by=("scope",)),
+            Column(
+                "company",
+                "Company",
+                lambda p: p.company.name,
+                cell=lambda p: Cell(p.company.name, href=p.company.get_absolute_url()),
+                order_by=("company__name",),
+            ),
+            Column(
+                "partner",
+                "Partner",
+                lambda p: p.partner.name,
+                cell=lambda p: Cell(p.partner.name, href=p.partner.get_absolute_url()),
+                order_by=("partner__name",),
+            ),
+            Column(
+                "kind",
+                "Kind",
+                lambda p: p.kind,
+                cell=lambda p: Cell(p.get_kind_display()),
+                order_by=("kind",),
+            ),
+            status_column("partnership_status", "Partnership", attr="status"),
+            partial_date_column(label="Since"),
+            status_column(key="claim_status", label="Claim"),
+            sources_column(),
+        ]
+
+
+class SightingListView(AnalystListView):
+    title = "Sightings"
+    intro = "Where vehicles have been seen in Pakistan, how many, and who reported it."
+    filterset_class = SightingFilterSet
+    default_sort = "-date"
+    facets = (
+        Facet("city", "city", "City"),
+        Facet(
+            "vehicle_model__maker__slug", "maker", "Maker", label_field="vehicle_model__maker__name"
+        ),
+        Facet("claim_status", "status", "Claim", labels=dict(ClaimStatus.choices)),
+    )
+
+    def get_queryset(self):
+        return selectors.sightings_for_list()
+
+    def get_columns(self, params):
+        return [
+            link_column(
+                "model",
+                "Model",
+                lambda s: str(s.vehicle_model),
+                order_by=("vehicle_model__maker__name", "vehicle_model__name"),
+            ),
+            Column("place", "Place", lambda s: s.place, order_by=("place",)),
+            Column("city", "City", lambda s: s.city, order_by=("city",)),
+            Column(
+                "quantity",
+                "Units",
+                lambda s: s.quantity,
+                cell=lambda s: Cell(s.quantity_display, css="muted" if s.quantity is None else ""),
+                order_by=("quantity",),
+            ),
+            partial_date_column(),
+            status_column(),
+            sources_column(),
+        ]
+
+
+class PriceListView(AnalystListView):
+    title = "Prices"
+    filterset_class = PricePointFilterSet
+    default_sort = "-date"
+    uses_currency = True
+    facets = (
+        Facet("market", "market", "Market"),
+        Facet("currency", "price_currency", "Quoted in"),
+        Facet("kind", "kind", "Kind", labels=dict(PricePoint.Kind.choices)),
+        Facet(
+            "vehicle_model__maker__slug", "maker", "Maker", label_field="vehicle_model__maker__name"
+        ),
+    )
+
+    def get_queryset(self):
+        return selectors.prices_for_list()
+
+    def prepare_rows(self, rows, params, filterset):
+        attach_conversions(rows, self.rates, params)
+        low, high = (
+            filterset.form.cleaned_data.get(k) if filterset.is_bound else None
+            for k in ("amount_min", "amount_max")
+        )
+        if low is not None or high is not None:
+            rows = [
+                row
+                for row in rows
+                if not row.converted.missing
+                and (low is None or row.converted.amount >= low)
+                and (high is None or row.converted.amount <= high)
+            ]
+        return rows
+
+    def get_chart(self, rows, params):
+        return charts.price_comparison(rows, params.currency, params.at_label)
+
+    def get_columns(self, params):
+        currency = params.currency
+        return [
+            link_column(
+                "model",
+                "Model",
+                lambda p: str(p.vehicle_model),
+                order_by=(
+                    "vehicle_model__maker__name",
+                    "vehicle_model__name",
+                    "vehicle_model__variant",
+                ),
+            ),
+            Column(
+                "original",
+                "Price as quoted",
+                lambda p: p.amount,
+                cell=lambda p: Cell(format_amount(p.amount, p.currency)),
+                order_by=("currency", "amount"),
+            ),
+            Column(
+                "original_currency",
+                "Quoted in",
+                lambda p: p.currency,
+                export=True,
+                sortable=False,
+                cell=lambda p: Cell(p.currency),
+            ),
+            Column(
+                "amount",
+                f"In {currency}",
+                lambda p: p.converted.amount if hasattr(p, "converted") else None,
+                cell=lambda p: converted_cell(getattr(p, "converted", None), currency),
+            ),
+            Column(
+                "stated",
+                "As the source converted it",
+                lambda p: stated_summary(p),
+                cell=lambda p: stated_cell(p),
+                sortable=False,
+            ),
+            Column(
+                "market",
+                "Market",
+                lambda p: p.market.code,
+                cell=lambda p: Cell(p.market.name),
+                order_by=("market",),
+            ),
+            Column(
+                "kind",
+                "Kind",
+                lambda p: p.kind,
+                cell=lambda p: Cell(p.get_kind_display()),
+                order_by=("kind",),
+            ),
+            partial_date_column(),
+            status_column(),
+            sources_column(),
+            Column(
+                "rates_used",
+                "Rates used",
+                lambda p: rates_summary(p),
+                sortable=False,
+                cell=lambda p: Cell(rates_summary(p), css="small"),
+            ),
+        ]
+
+    def export_meta(self, params):
+        return super().export_meta(params) | {"currency": params.currency}
+
+
+def attach_conversions(prices, rates, params):
+    """Convert each price into the chosen currency and check what its sources stated."""
+    for price in prices:
+        price.converted = rates.convert_at(
+            price.amount, price.currency, params.currency, params.at, price.date
+        )
+        price.stated_checks = [
+            (
+                stated,
+                check_stated(
+                    stated.amount,
+                    stated.currency,
+                    price.amount,
+                    price.currency,
+                    stated.source.date,
+                    rates,
+                ),
+            )
+            for stated in price.stated_conversions.all()
+        ]
+
+
+def stated_summary(price):
+    return (
+        "; ".join(
+            f"{stated.currency} {stated.amount:f}" + (" (flagged)" if check.flagged else "")
+            for stated, check in getattr(price, "stated_checks", [])
+        )
+        or None
+    )
+
+
+def stated_cell(price):
+    checks = getattr(price, "stated_checks", [])
+    if not checks:
+        return Cell("—", css="muted")
+    parts, flagged = [], False
+    for stated, check in checks:
+        approx = "≈ " if stated.is_approximate else ""
+        text = f"{approx}{format_amount(stated.amount, stated.currency)}"
+        if check.flagged:
+            flagged = True
+            text += f" ⚠ {check.gap_ratio * 100:.1f}% off"
+        parts.append(text)
+    return Cell(
+        "; ".join(parts),
+        css="flagged" if flagged else "",
+        note="differs from the dated rates" if flagged else "",
+    )
+
+
+def rates_summary(price):
+    conversion = getattr(price, "converted", None)
+    if conversion is None or conversion.missing:
+        return "no rate"
+    return (
+        "; ".join(
+            f"{rate.pair} {rate.rate.normalize():f} ({rate.date}, {rate.source})"
+            for rate in conversion.rates
+        )
+        or "same currency"
+    )
+
+
+class EventListView(AnalystListView):
+    title = "Market events"
+    intro = "Launches, market entries, assembly starts, meetings and policy, in time order."
+    filterset_class = MarketEventFilterSet
+    default_sort = "-date"
+    facets = (
+        Facet("kind", "kind", "Kind", labels=dict(MarketEvent.Kind.choices)),
+        Facet("claim_status", "status", "Claim", labels=dict(ClaimStatus.choices)),
+        Facet("date_precision", "precision", "Date known to"),
+    )
+
+    def get_queryset(self):
+        return selectors.events_for_list()
+
+    def get_columns(self, params):
+        return [
+            link_column("title", "Event", lambda e: e.title, order_by=("title",)),
+            Column(
+                "kind",
+                "Kind",
+                lambda e: e.kind,
+                cell=lambda e: Cell(e.get_kind_display()),
+                order_by=("kind",),
+            ),
+            partial_date_column(),
+            Column(
+                "companies",
+                "Companies",
+                lambda e: "; ".join(c.name for c in e.companies.all()),
+                sortable=False,
+            ),
+            Column("city", "City", lambda e: e.city, order_by=("city",)),
+            status_column(),
+            sources_column(),
+        ]
+
+    def get_chart(self, rows, params):
+        return charts.market_timeline(list(rows))
+
+
+class NewsListView(AnalystListView):
+    title = "News"
+    intro = "The reports every fact cites."
+    filterset_class = NewsItemFilterSet
+    default_sort = "-date"
+    facets = (Facet("publisher__slug", "publisher", "Publisher", label_field="publisher__name"),)
+
+    def get_queryset(self):
+        return selectors.news_for_list()
+
+    def get_columns(self, params):
+        return [
+            link_column("headline", "Headline", lambda n: n.headline, order_by=("headline",)),
+            Column(
+                "publisher", "Publisher", lambda n: n.publisher.name, order_by=("publisher__name",)
+            ),
+            partial_date_column(label="Published"),
+            Column("facts", "Facts", lambda n: n.fact_count, order_by=("fact_count",)),
+            Column(
+                "link",
+                "Original",
+                lambda n: n.url or None,
+                sortable=False,
+                cell=lambda n: Cell(
+                    "read" if n.url else "—", href=n.url, css="" if n.url else "muted"
+                ),
+            ),
+        ]
+
+
+class PersonListView(AnalystListView):
+    title = "People"
+    intro = "People named in the news, and what they said."
+    filterset_class = PersonFilterSet
+    default_sort = "name"
+    facets = (
+        Facet("organisation__slug", "company", "Organisation", label_field="organisation__name"),
+    )
+
+    def get_queryset(self):
+        return selectors.people_for_list()
+
+    def get_columns(self, params):
+        return [
+            link_column("name", "Name", lambda p: p.name, order_by=("name",)),
+            Column("role", "Role", lambda p: p.role, order_by=("role",)),
+            Column(
+                "organisation",
+                "Organisation",
+                lambda p: p.organisation.name if p.organisation else None,
+                cell=lambda p: (
+                    Cell(p.organisation.name, href=p.organisation.get_absolute_url())
+                    if p.organisation
+                    else Cell("—", css="muted")
+                ),
+                order_by=("organisation__name",),
+            ),
+            Column(
+                "statements",
+                "Statements",
+                lambda p: p.statement_count,
+                order_by=("statement_count",),
+            ),
+        ]
+
+
+# --- Detail pages -------------------------------------------------------------------------------
+
+
+def currency_params(request):
+    """Return the currency/at parameters of a detail page and their errors."""
+    return ListParams.parse(request.GET, [], "")
+
+
+def company_detail(request, slug):
+    company = get_object_or_404(Company.objects.select_related("parent"), slug=slug)
+    return render(
+        request,
+        "entrants/company_detail.html",
+        {
+            "company": company,
+            **selectors.company_detail(company),
+        },
+    )
+
+
+def model_detail(request, slug):
+    vehicle_model = get_object_or_404(VehicleModel.objects.select_related("maker"), slug=slug)
+    params = currency_params(request)
+    data = selectors.model_detail(vehicle_model)
+    prices = list(data.pop("prices"))
+    attach_conversions(prices, RateTable.load(), params)
+    return render(
+        request,
+        "entrants/model_detail.html",
+        {
+            "model": vehicle_model,
+            "prices": prices,
+            "params": params,
+            "errors": params.errors,
+            "currencies": DISPLAY_CURRENCIES,
+            "chart": charts.price_history(vehicle_model, prices, params.currency, params.at_label),
+            **data,
+        },
+    )
+
+
+def fact_detail(request, model, uuid, template):
+    queryset = selectors.cited(model.objects.all())
+    fact = get_object_or_404(queryset, uuid=uuid)
+    return render(request, template, {"fact": fact, "opts": model._meta})
+
+
+def partnership_detail(request, uuid):
+    return fact_detail(request, Partnership, uuid, "entrants/partnership_detail.html")
+
+
+def sighting_detail(request, uuid):
+    return fact_detail(request, Sighting, uuid, "entrants/sighting_detail.html")
+
+
+def event_detail(request, uuid):
+    return fact_detail(request, MarketEvent, uuid, "entrants/event_detail.html")
+
+
+def price_detail(request, uuid):
+    price = get_object_or_404(
+        selectors.prices_for_list().prefetch_related("other_sources__publisher"), uuid=uuid
+    )
+    params = currency_params(request)
+    rates = RateTable.load()
+    attach_conversions([price], rates, params)
+    conversions = [
+        rates.convert_at(price.amount, price.currency, code, params.at, price.date)
+        for code in DISPLAY_CURRENCIES
+        if code != price.currency
+    ]
+    return render(
+        request,
+        "entrants/price_detail.html",
+        {
+            "fact": price,
+            "conversions": conversions,
+            "params": params,
+            "errors": params.errors,
+            "currencies": DISPLAY_CURRENCIES,
+        },
+    )
+
+
+def news_detail(request, slug):
+    news_item = get_object_or_404(NewsItem.objects.select_related("publisher"), slug=slug)
+    return render(
+        request,
+        "entrants/news_detail.html",
+        {
+            "news": news_item,
+            **selectors.news_detail(news_item),
+        },
+    )
+
+
+def person_detail(request, slug):
+    person = get_object_or_404(Person.objects.select_related("organisation"), slug=slug)
+    return render(
+        request,
+        "entrants/person_detail.html",
+        {
+            "person": person,
+            **selectors.person_detail(person),
+        },
+    )
+
+
+# --- Overview and conversion ----------------------------------------------------------------------
 
 
 def home(request):
-    """Show the overview: what the tracker holds, with links to the admin."""
-    return render(request, "entrants/home.html", {"counts": selectors.headline_counts()})
+    """Show the overview: headline counts, latest sightings and news, timeline, prices."""
+    params = currency_params(request)
+    prices = list(selectors.prices_for_list().order_by("vehicle_model__maker__name", "date"))
+    attach_conversions(prices, RateTable.load(), params)
+    events = list(selectors.events_for_list().order_by("date"))
+    return render(
+        request,
+        "entrants/home.html",
+        {
+            "counts": selectors.headline_counts(),
+            "sightings": selectors.latest_sightings(),
+            "news": selectors.latest_news(),
+            "params": params,
+            "errors": params.errors,
+            "currencies": DISPLAY_CURRENCIES,
+            "timeline_chart": charts.market_timeline(events),
+            "price_chart": charts.price_comparison(prices, params.currency, params.at_label),
+            "rate_chart": charts.rate_history(list(selectors.exchange_rates())),
+        },
+    )
+
+
+def convert(request):
+    """Return JSON: ``amount`` converted ``from`` one currency ``to`` another at ``date``."""
+    errors = []
+    query = request.GET
+    try:
+        amount = Decimal(query.get("amount", "").replace(",", "").strip())
+        if not amount.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        amount = None
+        errors.append(f"amount: “{query.get('amount', '')[:60]}” is not a number.")
+    codes = {}
+    for name in ("from", "to"):
+        code = query.get(name, "").strip().upper()
+        if len(code) == 3 and code.isalpha() and code.isascii():
+            codes[name] = code
+        else:
+            errors.append(
+                f"{name}: “{query.get(name, '')[:60]}” is not a currency code "
+                "such as CNY, USD or PKR."
+            )
+    date_text = query.get("date", "").strip()
+    try:
+        on = datetime.date.fromisoformat(date_text) if date_text else datetime.date.today()
+    except ValueError:
+        errors.append(f"date: “{date_text[:60]}” is not a date in the form YYYY-MM-DD.")
+    if errors:
+        return JsonResponse(
+            {"errors": errors}, status=400, json_dumps_params={"ensure_ascii": False}
+        )
+    conversion = RateTable.load().convert(amount, codes["from"], codes["to"], on)
+    status = 200 if not conversion.missing else 404
+    data = conversion.as_dict()
+    if conversion.missing:
+        data["error"] = (
+            f"No exchange rate from {codes['from']} to {codes['to']} is known on "
+            f"or before {on.isoformat()}."
+        )
+    else:
+        data["display"] = format_amount(conversion.amount, codes["to"])
+        if codes["to"] == "PKR":
+            data["lakh_crore"] = format_lakh_crore(conversion.amount)
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,252 @@
+"""One FilterSet per analyst list. Filters live in the query string, so every view is a
+permalink. Amount ranges in the chosen currency are applied after conversion (see views)."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from entrants.dates import DatePrecision
+from entrants.models import (
+    ClaimStatus,
+    Company,
+    MarketEvent,
+    NewsItem,
+    Partnership,
+    Person,
+    PricePoint,
+    Sighting,
+    VehicleModel,
+)
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """Base FilterSet with a free-text ``q`` over ``search_fields``."""
+
+    search_fields = ()
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+
+    def search(self, queryset, name, value):
+        words = value.split()
+        for word in words:
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(condition)
+        return queryset.distinct() if words else queryset
+
+
+class DateRangeMixin(django_filters.FilterSet):
+    """``date`` (on that day), ``date_after`` and ``date_before`` (inclusive)."""
+
+    date = django_filters.DateFilter(field_name="date", label=_("On"))
+    date_after = django_filters.DateFilter(
+        field_name="date",
+        lookup_expr="gte",
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_before = django_filters.DateFilter(
+        field_name="date",
+        lookup_expr="lte",
+        label=_("To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+def slug_choice_filter(model, field_name, label, queryset=None):
+    """Return a multiple-choice filter that takes slugs (``?maker=xiaomi&maker=byd``)."""
+    # The filter compares ``to_field_name`` values, so it must look up the slug, not the key.
+    return django_filters.ModelMultipleChoiceFilter(
+        field_name=f"{field_name}__slug",
+        to_field_name="slug",
+        queryset=queryset if queryset is not None else model.objects.all(),
+        label=label,
+    )
+
+
+def models_with_makers():
+    return VehicleModel.objects.select_related("maker")
+
+
+def maker_queryset():
+    return Company.objects.filter(vehicle_models__isnull=False).distinct()
+
+
+class CompanyFilterSet(SearchFilterSet):
+    search_fields = ("name", "aliases__name", "description")
+
+    kind = django_filters.MultipleChoiceFilter(choices=Company.Kind.choices)
+    country = django_filters.MultipleChoiceFilter(choices=list(countries))
+    active_in_pakistan = django_filters.BooleanFilter(
+        field_name="active_in_pakistan",
+        label=_("Active in Pakistan"),
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    )
+
+    class Meta:
+        model = Company
+        fields = ["q", "kind", "country", "active_in_pakistan"]
+
+
+class VehicleModelFilterSet(SearchFilterSet):
+    search_fields = ("name", "variant", "maker__name", "aliases__name")
+
+    maker = slug_choice_filter(Company, "maker", _("Maker"), maker_queryset())
+    body_type = django_filters.MultipleChoiceFilter(choices=VehicleModel.BodyType.choices)
+    powertrain = django_filters.MultipleChoiceFilter(choices=VehicleModel.Powertrain.choices)
+    stage = django_filters.MultipleChoiceFilter(
+        field_name="stage_in_pakistan",
+        choices=VehicleModel.Stage.choices,
+        label=_("Stage in Pakistan"),
+    )
+    # Applied after conversion into the chosen currency (see views.ModelListView).
+    price_min = django_filters.NumberFilter(method="no_db_filter", label=_("Price from"))
+    price_max = django_filters.NumberFilter(method="no_db_filter", label=_("Price up to"))
+
+    class Meta:
+        model = VehicleModel
+        fields = ["q", "maker", "body_type", "powertrain", "stage"]
+
+    def no_db_filter(self, queryset, name, value):
+        return queryset
+
+
+class PartnershipFilterSet(SearchFilterSet, DateRangeMixin):
+    search_fields = ("scope", "company__name", "partner__name", "notes")
+
+    company = django_filters.ModelMultipleChoiceFilter(
+        queryset=Company.objects.all(),
+        to_field_name="slug",
+        method="either_side",
+        label=_("Company (either side)"),
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=Partnership.Kind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Partnership.Status.choices)
+    claim_status = django_filters.MultipleChoiceFilter(choices=ClaimStatus.choices)
+
+    class Meta:
+        model = Partnership
+        fields = ["q", "company", "kind", "status", "claim_status"]
+
+    def either_side(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(company__in=value) | Q(partner__in=value))
+
+
+class SightingFilterSet(SearchFilterSet, DateRangeMixin):
+    search_fields = (
+        "place",
+        "city",
+        "vehicle_model__name",
+        "vehicle_model__variant",
+        "vehicle_model__maker__name",
+        "notes",
+    )
+
+    model = slug_choice_filter(VehicleModel, "vehicle_model", _("Model"), models_with_makers())
+    maker = slug_choice_filter(Company, "vehicle_model__maker", _("Maker"), maker_queryset())
+    city = django_filters.CharFilter(field_name="city", lookup_expr="iexact")
+    place = django_filters.CharFilter(field_name="place", lookup_expr="icontains")
+    status = django_filters.MultipleChoiceFilter(
+        field_name="claim_status",
+        choices=ClaimStatus.choices,
+        label=_("Claim status"),
+    )
+
+    class Meta:
+        model = Sighting
+        fields = ["q", "model", "maker", "city", "place", "status"]
+
+
+class PricePointFilterSet(SearchFilterSet, DateRangeMixin):
+    search_fields = (
+        "vehicle_model__name",
+        "vehicle_model__variant",
+        "vehicle_model__maker__name",
+        "vehicle_model__aliases__name",
+        "notes",
+    )
+
+    model = slug_choice_filter(VehicleModel, "vehicle_model", _("Model"), models_with_makers())
+    maker = slug_choice_filter(Company, "vehicle_model__maker", _("Maker"), maker_queryset())
+    market = django_filters.MultipleChoiceFilter(choices=list(countries))
+    # ``currency`` in the query string is the display currency; this is the price's own.
+    price_currency = django_filters.CharFilter(
+        field_name="currency",
+        lookup_expr="iexact",
+        label=_("Quoted in"),
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=PricePoint.Kind.choices)
+    status = django_filters.MultipleChoiceFilter(
+        field_name="claim_status",
+        choices=ClaimStatus.choices,
+        label=_("Claim status"),
+    )
+    # Applied after conversion into the chosen currency (see views.PriceListView).
+    amount_min = django_filters.NumberFilter(method="no_db_filter", label=_("Amount from"))
+    amount_max = django_filters.NumberFilter(method="no_db_filter", label=_("Amount up to"))
+
+    class Meta:
+        model = PricePoint
+        fields = ["q", "model", "maker", "market", "price_currency", "kind", "status"]
+
+    def no_db_filter(self, queryset, name, value):
+        return queryset
+
+
+class MarketEventFilterSet(SearchFilterSet, DateRangeMixin):
+    search_fields = ("title", "description", "place", "city", "companies__name", "notes")
+
+    kind = django_filters.MultipleChoiceFilter(choices=MarketEvent.Kind.choices)
+    company = slug_choice_filter(Company, "companies", _("Company"))
+    model = slug_choice_filter(VehicleModel, "vehicle_models", _("Model"), models_with_makers())
+    status = django_filters.MultipleChoiceFilter(
+        field_name="claim_status",
+        choices=ClaimStatus.choices,
+        label=_("Claim status"),
+    )
+    precision = django_filters.MultipleChoiceFilter(
+        field_name="date_precision",
+        choices=DatePrecision.choices,
+        label=_("Date known to"),
+    )
+
+    class Meta:
+        model = MarketEvent
+        fields = ["q", "kind", "company", "model", "status", "precision"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).distinct()
+
+
+class NewsItemFilterSet(SearchFilterSet, DateRangeMixin):
+    search_fields = ("headline", "summary", "body", "publisher__name")
+
+    publisher = slug_choice_filter(
+        Company,
+        "publisher",
+        _("Publisher"),
+        Company.objects.filter(published_news__isnull=False).distinct(),
+    )
+    company = slug_choice_filter(Company, "companies", _("Mentions company"))
+
+    class Meta:
+        model = NewsItem
+        fields = ["q", "publisher", "company"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).distinct()
+
+
+class PersonFilterSet(SearchFilterSet):
+    search_fields = ("name", "role", "organisation__name")
+
+    company = slug_choice_filter(Company, "organisation", _("Organisation"))
+
+    class Meta:
+        model = Person
+        fields = ["q", "company"]

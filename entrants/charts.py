@@ -6,6 +6,7 @@ readers and phones. Money stays Decimal up to here; the figure's coordinates are
 that is what a plot draws — the exact values are in the table and the CSV exports.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -27,7 +28,7 @@ NOT_BRANDS = {Company.Kind.PUBLISHER, Company.Kind.NEWS_AGENCY}
 BASE_LAYOUT = {
     "template": "none",
     "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
-    "margin": {"l": 60, "r": 20, "t": 30, "b": 60},
+    "margin": {"l": 70, "r": 20, "t": 30, "b": 60},
     "paper_bgcolor": "#ffffff",
     "plot_bgcolor": "#ffffff",
     "hoverlabel": {"align": "left"},
@@ -142,6 +143,7 @@ def price_comparison(prices, currency, at_label):
             "title": {"text": f"Price ({currency})"},
             "tickformat": ",.0f",
             "gridcolor": "#e5e8ec",
+            "automargin": True,
         },
         xaxis={"tickangle": -35, "automargin": True},
         barmode="group",
@@ -198,12 +200,21 @@ def price_history(vehicle_model, prices, currency, at_label):
             "title": {"text": f"Price ({currency})"},
             "tickformat": ",.0f",
             "gridcolor": "#e5e8ec",
+            "automargin": True,
             "rangemode": "tozero",
         },
-        xaxis={"type": "date", "title": {"text": "Price date"}},
+        xaxis={"type": "date", "title": {"text": "Price date"}, "range": padded_range(drawable)},
         height=380,
     )
     return Chart("price-history", title, figure, headers, table_rows)
+
+
+def padded_range(prices, minimum_days=90):
+    """Return an x range at least ``minimum_days`` wide around the prices' dates, so that one
+    price is not drawn on an axis of milliseconds."""
+    first, last = prices[0].date, prices[-1].date
+    pad = datetime.timedelta(days=max(0, minimum_days - (last - first).days) / 2 + 7)
+    return [(first - pad).isoformat(), (last + pad).isoformat()]
 
 
 RATE_PAIRS = [("USD", "PKR"), ("USD", "CNY"), ("CNY", "PKR")]

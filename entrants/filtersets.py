@@ -67,6 +67,20 @@ def slug_choice_filter(model, field_name, label, queryset=None):
     )
 
 
+def countries_in(model, field):
+    """Return a callable giving the (code, name) choices of the countries ``model`` uses, so
+    that a filter offers only countries that give rows."""
+
+    def choices():
+        codes = set(model.objects.exclude(**{field: ""}).values_list(field, flat=True))
+        return sorted(
+            ((code, dict(countries).get(code, code)) for code in codes),
+            key=lambda choice: choice[1],
+        )
+
+    return choices
+
+
 def models_with_makers():
     return VehicleModel.objects.select_related("maker")
 
@@ -79,7 +93,7 @@ class CompanyFilterSet(SearchFilterSet):
     search_fields = ("name", "aliases__name", "description")
 
     kind = django_filters.MultipleChoiceFilter(choices=Company.Kind.choices)
-    country = django_filters.MultipleChoiceFilter(choices=list(countries))
+    country = django_filters.MultipleChoiceFilter(choices=countries_in(Company, "country"))
     active_in_pakistan = django_filters.BooleanFilter(
         field_name="active_in_pakistan",
         label=_("Active in Pakistan"),
@@ -173,7 +187,7 @@ class PricePointFilterSet(SearchFilterSet, DateRangeMixin):
 
     model = slug_choice_filter(VehicleModel, "vehicle_model", _("Model"), models_with_makers())
     maker = slug_choice_filter(Company, "vehicle_model__maker", _("Maker"), maker_queryset())
-    market = django_filters.MultipleChoiceFilter(choices=list(countries))
+    market = django_filters.MultipleChoiceFilter(choices=countries_in(PricePoint, "market"))
     # ``currency`` in the query string is the display currency; this is the price's own.
     price_currency = django_filters.CharFilter(
         field_name="currency",

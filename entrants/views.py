@@ -579,19 +579,18 @@ def stated_cell(price):
     checks = getattr(price, "stated_checks", [])
     if not checks:
         return Cell("—", css="muted")
-    parts, flagged = [], False
+    parts, flagged = [], []
     for stated, check in checks:
         approx = "≈ " if stated.is_approximate else ""
         text = f"{approx}{format_amount(stated.amount, stated.currency)}"
         if check.flagged:
-            flagged = True
+            flagged.append(stated.currency)
             text += f" ⚠ {check.gap_ratio * 100:.1f}% off"
         parts.append(text)
-    return Cell(
-        "; ".join(parts),
-        css="flagged" if flagged else "",
-        note="differs from the dated rates" if flagged else "",
+    note = (
+        f"the {' and '.join(flagged)} figure differs from the rates of its date" if flagged else ""
     )
+    return Cell("; ".join(parts), note=note, css="has-flag" if flagged else "")
 
 
 def rates_summary(price):

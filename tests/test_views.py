@@ -511,11 +511,11 @@ def build_related_rows(count):
 # Queries per page: the page's rows, its count, its facets, the filter form's choices and the
 # exchange rates (once) — never one per row. Pinned so that an N+1 shows as a failure.
 LIST_QUERIES = {
-    "companies": 6,
+    "companies": 7,
     "models": 8,
     "partnerships": 6,
     "sightings": 7,
-    "prices": 11,
+    "prices": 12,
     "events": 14,
     "news": 5,
     "people": 4,

@@ -11,6 +11,7 @@ from entrants.dates import DatePrecision
 from entrants.models import (
     ClaimStatus,
     Company,
+    ExchangeRate,
     MarketEvent,
     NewsItem,
     Partnership,
@@ -254,6 +255,16 @@ class NewsItemFilterSet(SearchFilterSet, DateRangeMixin):
 
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset).distinct()
+
+
+class ExchangeRateFilterSet(DateRangeMixin):
+    base = django_filters.CharFilter(field_name="base", lookup_expr="iexact")
+    quote = django_filters.CharFilter(field_name="quote", lookup_expr="iexact")
+    source = django_filters.MultipleChoiceFilter(choices=ExchangeRate.Source.choices)
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["base", "quote", "source"]
 
 
 class PersonFilterSet(SearchFilterSet):

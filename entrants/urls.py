@@ -22,5 +22,6 @@ urlpatterns = [
     path("news/<str:slug>/", views.news_detail, name="news_detail"),
     path("people/", views.PersonListView.as_view(), name="person_list"),
     path("people/<str:slug>/", views.person_detail, name="person_detail"),
+    path("rates/", views.RateListView.as_view(), name="rate_list"),
     path("convert/", views.convert, name="convert"),
 ]

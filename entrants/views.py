@@ -16,6 +16,7 @@ from entrants import charts, selectors
 from entrants.currency import RateTable, check_stated, format_amount, format_lakh_crore
 from entrants.filtersets import (
     CompanyFilterSet,
+    ExchangeRateFilterSet,
     MarketEventFilterSet,
     NewsItemFilterSet,
     PartnershipFilterSet,
@@ -44,6 +45,7 @@ from entrants.listing import (
 from entrants.models import (
     ClaimStatus,
     Company,
+    ExchangeRate,
     MarketEvent,
     NewsItem,
     Partnership,
@@ -710,6 +712,55 @@ class PersonListView(AnalystListView):
                 order_by=("statement_count",),
             ),
         ]
+
+
+class RateListView(AnalystListView):
+    title = "Exchange rates"
+    intro = (
+        "The dated rates every conversion uses: one unit of the base costs the rate in the quote."
+    )
+    filterset_class = ExchangeRateFilterSet
+    default_sort = "-date"
+    facets = (
+        Facet("base", "base", "Base"),
+        Facet("quote", "quote", "Quote"),
+        Facet("source", "source", "Source", labels=dict(ExchangeRate.Source.choices)),
+    )
+
+    def get_queryset(self):
+        return selectors.exchange_rates()
+
+    def get_columns(self, params):
+        return [
+            Column("date", "Date", lambda r: r.date, order_by=("date",)),
+            Column("base", "Base", lambda r: r.base, order_by=("base",)),
+            Column("quote", "Quote", lambda r: r.quote, order_by=("quote",)),
+            Column(
+                "rate",
+                "Rate",
+                lambda r: r.rate,
+                cell=lambda r: Cell(f"{r.rate.normalize():f}"),
+                order_by=("rate",),
+            ),
+            Column(
+                "source",
+                "Source",
+                lambda r: r.source,
+                cell=lambda r: Cell(r.get_source_display(), href=r.source_url),
+                order_by=("source",),
+            ),
+            Column(
+                "source_url",
+                "Source URL",
+                lambda r: r.source_url,
+                sortable=False,
+                cell=lambda r: Cell("read" if r.source_url else "—", href=r.source_url),
+            ),
+            status_column(),
+        ]
+
+    def get_chart(self, rows, params):
+        return charts.rate_history(list(rows))
 
 
 # --- Detail pages -------------------------------------------------------------------------------

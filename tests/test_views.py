@@ -597,3 +597,16 @@ def test_detail_query_count_is_pinned(client, django_assert_num_queries, page_na
     enrich(model, news, person)
     with django_assert_num_queries(DETAIL_QUERIES[page_name]):
         client.get(urls[page_name])
+
+
+def test_rates_list_filters_and_exports_with_sources(client, reference_data):
+    results = rows(client, "/rates/", base="USD", quote="PKR", date_after="2024-09-01")
+    assert [row["date"] for row in results] == ["2024-09-27", "2024-09-26", "2024-09-25"]
+    assert all(row["source_url"].startswith("http") for row in results)
+    assert client.get("/rates/", {"sort": "nonsense"}).status_code == 200
+
+
+def test_prices_at_latest_use_the_latest_rates(client, reference_data):
+    result = rows(client, "/prices/", model="xiaomi-su7", currency="USD", at="latest")[0]
+    assert "2024-09-27" in result["rates_used"]
+    assert abs(Decimal(result["amount"]) - Decimal("30798")) <= 1

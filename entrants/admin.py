@@ -8,7 +8,9 @@ its related rows up front so that its query count does not grow with the rows sh
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from entrants.forms import ConcurrencyCheckedForm
 from entrants.models import (
     Company,
     CompanyAlias,
@@ -32,12 +34,20 @@ def date_display(obj):
     return obj.date_display
 
 
+class TrackedAdmin(SimpleHistoryAdmin):
+    """Base admin: every change is kept (history with a field-by-field diff, and revert), and
+    a save over someone else's newer change is refused."""
+
+    form = ConcurrencyCheckedForm
+
+
 # --- Inlines ----------------------------------------------------------------------------------
 
 
 class FactInline(admin.StackedInline):
     """Base inline for facts entered on their source news item's page."""
 
+    form = ConcurrencyCheckedForm
     fk_name = "source"
     extra = 0
     show_change_link = True
@@ -54,6 +64,7 @@ class SightingInline(FactInline):
         "reported_by",
         "other_sources",
         "notes",
+        "edit_token",
     ]
 
 
@@ -66,6 +77,7 @@ class PricePointInline(FactInline):
         ("date", "date_precision"),
         "other_sources",
         "notes",
+        "edit_token",
     ]
 
 
@@ -86,6 +98,7 @@ class PartnershipInline(FactInline):
         "vehicle_models",
         "other_sources",
         "notes",
+        "edit_token",
     ]
 
 
@@ -108,6 +121,7 @@ class MarketEventInline(FactInline):
         "description",
         "other_sources",
         "notes",
+        "edit_token",
     ]
 
 
@@ -130,14 +144,16 @@ class StatementInline(FactInline):
         "vehicle_models",
         "other_sources",
         "notes",
+        "edit_token",
     ]
 
 
 class StatedConversionInline(admin.TabularInline):
     model = StatedConversion
+    form = ConcurrencyCheckedForm
     extra = 0
     autocomplete_fields = ["source"]
-    fields = ["amount", "currency", "is_approximate", "source"]
+    fields = ["amount", "currency", "is_approximate", "source", "edit_token"]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -149,11 +165,13 @@ class StatedConversionInline(admin.TabularInline):
 
 class CompanyAliasInline(admin.TabularInline):
     model = CompanyAlias
+    form = ConcurrencyCheckedForm
     extra = 1
 
 
 class VehicleModelAliasInline(admin.TabularInline):
     model = VehicleModelAlias
+    form = ConcurrencyCheckedForm
     extra = 1
 
 
@@ -161,7 +179,7 @@ class VehicleModelAliasInline(admin.TabularInline):
 
 
 @admin.register(NewsItem)
-class NewsItemAdmin(admin.ModelAdmin):
+class NewsItemAdmin(TrackedAdmin):
     list_display = ["headline", "publisher", date_display, "has_url", "fact_count"]
     list_select_related = ["publisher"]
     list_filter = ["publisher", "date_precision"]
@@ -180,6 +198,7 @@ class NewsItemAdmin(admin.ModelAdmin):
                     ("date", "date_precision"),
                     "author",
                     "slug",
+                    "edit_token",
                 ]
             },
         ),
@@ -223,7 +242,7 @@ class NewsItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(TrackedAdmin):
     list_display = ["name", "kind", "country", "parent", "alias_list", "model_count"]
     list_select_related = ["parent"]
     list_filter = ["kind", "country"]
@@ -251,7 +270,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(VehicleModel)
-class VehicleModelAdmin(admin.ModelAdmin):
+class VehicleModelAdmin(TrackedAdmin):
     list_display = [
         "__str__",
         "maker",
@@ -270,7 +289,7 @@ class VehicleModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(TrackedAdmin):
     list_display = ["name", "role", "organisation"]
     list_select_related = ["organisation"]
     list_filter = ["organisation"]
@@ -280,7 +299,7 @@ class PersonAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class FactAdmin(admin.ModelAdmin):
+class FactAdmin(TrackedAdmin):
     """Base admin for facts: status, date precision and sources on every changelist."""
 
     list_filter = ["claim_status", "date_precision"]
@@ -393,7 +412,7 @@ class StatementAdmin(FactAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(TrackedAdmin):
     list_display = ["date", "base", "quote", "rate", "source", "claim_status"]
     list_filter = ["base", "quote", "source", "claim_status"]
     search_fields = ["base", "quote", "source_url", "notes"]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from entrants.dates import DatePrecision, format_partial_date, partial_date_error
 
@@ -173,6 +174,8 @@ class Company(SluggedModel):
     description = models.TextField(blank=True)
     website = models.URLField(blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "companies"
@@ -213,6 +216,8 @@ class CompanyAlias(TimestampedModel):
     name = models.CharField(max_length=200)
 
     objects = AliasManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -302,6 +307,8 @@ class VehicleModel(SluggedModel):
     stage_in_pakistan = models.CharField(max_length=20, choices=Stage, default=Stage.RUMOURED)
     description = models.TextField(blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["maker__name", "name", "variant"]
         constraints = [
@@ -352,6 +359,8 @@ class VehicleModelAlias(TimestampedModel):
 
     objects = AliasManager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "vehicle model aliases"
@@ -385,6 +394,8 @@ class Person(SluggedModel):
         Company, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
     )
     description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -443,6 +454,8 @@ class NewsItem(SluggedModel):
         related_name="news_mentions",
         help_text=_("People the report mentions."),
     )
+
+    history = HistoricalRecords(m2m_fields=["based_on", "companies", "vehicle_models", "people"])
 
     class Meta:
         ordering = ["-date", "headline"]
@@ -593,6 +606,8 @@ class Partnership(Fact):
         max_length=5, choices=DatePrecision, default=DatePrecision.DAY
     )
 
+    history = HistoricalRecords(m2m_fields=["other_sources", "vehicle_models"])
+
     class Meta:
         ordering = ["-date", "company__name"]
         constraints = [
@@ -653,6 +668,8 @@ class Sighting(Fact):
         help_text=_("Who reported seeing it, if not simply the source's publisher."),
     )
 
+    history = HistoricalRecords(m2m_fields=["other_sources"])
+
     class Meta:
         ordering = ["-date", "place"]
         constraints = [
@@ -695,6 +712,8 @@ class PricePoint(Fact):
     currency = CurrencyField()
     market = CountryField(help_text=_("The country where this price applies."))
     kind = models.CharField(max_length=12, choices=Kind, default=Kind.REPORTED)
+
+    history = HistoricalRecords(m2m_fields=["other_sources"])
 
     class Meta:
         ordering = ["-date", "vehicle_model__name"]
@@ -744,6 +763,8 @@ class StatedConversion(TimestampedModel):
     )
 
     objects = StatedConversionManager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["currency"]
@@ -816,6 +837,8 @@ class ExchangeRate(TimestampedModel):
 
     objects = ExchangeRateManager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-date", "base", "quote"]
         get_latest_by = "date"
@@ -878,6 +901,10 @@ class MarketEvent(Fact):
     vehicle_models = models.ManyToManyField(VehicleModel, blank=True, related_name="events")
     people = models.ManyToManyField(Person, blank=True, related_name="events")
 
+    history = HistoricalRecords(
+        m2m_fields=["other_sources", "companies", "vehicle_models", "people"]
+    )
+
     class Meta:
         ordering = ["-date", "title"]
         verbose_name = "market event"
@@ -921,6 +948,8 @@ class Statement(Fact):
         related_name="statements",
         help_text=_("Vehicle models the statement is about."),
     )
+
+    history = HistoricalRecords(m2m_fields=["other_sources", "companies", "vehicle_models"])
 
     class Meta:
         ordering = ["-date", "person__name"]

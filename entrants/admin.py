@@ -5,11 +5,18 @@ is entered in one place. Every changelist has search, filters and a date hierarc
 its related rows up front so that its query count does not grow with the rows shown.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from entrants import suggestions
 from entrants.forms import ConcurrencyCheckedForm
 from entrants.models import (
     Company,
@@ -26,6 +33,7 @@ from entrants.models import (
     VehicleModel,
     VehicleModelAlias,
 )
+from entrants.resources import ExchangeRateResource, PricePointResource
 
 
 @admin.display(description=_("date"), ordering="date")
@@ -224,7 +232,59 @@ class NewsItemAdmin(TrackedAdmin):
                 event_count=Count("marketevents", distinct=True),
                 statement_count=Count("statements", distinct=True),
             )
+            .order_by("-date", "headline", "pk")
         )
+
+    def get_urls(self):
+        suggest = path(
+            "<path:object_id>/suggest/",
+            self.admin_site.admin_view(self.suggest_view),
+            name="entrants_newsitem_suggest",
+        )
+        return [suggest, *super().get_urls()]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_suggest" in request.POST:
+            return redirect("admin:entrants_newsitem_suggest", obj.pk)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_suggest" in request.POST:
+            return redirect("admin:entrants_newsitem_suggest", obj.pk)
+        return super().response_change(request, obj)
+
+    def suggest_view(self, request, object_id):
+        """Show what the article mentions; create the links and drafts the editor accepts."""
+        news_item = self.get_object(request, object_id)
+        if news_item is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, news_item):
+            raise PermissionDenied
+        data = request.POST if request.method == "POST" else None
+        forms_by_name = suggestions.build_forms(news_item, data)
+        if data is not None:
+            bound = [forms_by_name[name] for name in ("links", "prices", "sightings", "events")]
+            if all(form.is_valid() for form in bound):
+                try:
+                    made = suggestions.apply(news_item, forms_by_name)
+                except suggestions.DraftError as error:
+                    messages.error(request, f"Nothing was saved. {error}")
+                else:
+                    summary = ", ".join(f"{n} {what}" for what, n in made.items() if n)
+                    messages.success(request, f"Accepted: {summary or 'nothing ticked'}.")
+                    return redirect("admin:entrants_newsitem_change", news_item.pk)
+            else:
+                messages.error(request, "Nothing was saved: correct the errors below.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": news_item,
+            "title": f"Suggested links: {news_item.headline}",
+            "change_url": reverse("admin:entrants_newsitem_change", args=[news_item.pk]),
+            "add_model_url": reverse("admin:entrants_vehiclemodel_add"),
+            **forms_by_name,
+        }
+        return TemplateResponse(request, "admin/entrants/newsitem/suggest.html", context)
 
     @admin.display(description=_("URL"), boolean=True)
     def has_url(self, obj):
@@ -258,6 +318,8 @@ class CompanyAdmin(TrackedAdmin):
             .get_queryset(request)
             .annotate(model_count=Count("vehicle_models", distinct=True))
             .prefetch_related("aliases")
+            # Meta.ordering is dropped from GROUP BY queries; paginate in a stable order.
+            .order_by("name", "pk")
         )
 
     @admin.display(description=_("also written"))
@@ -336,7 +398,12 @@ class SightingAdmin(FactAdmin):
 
 
 @admin.register(PricePoint)
-class PricePointAdmin(FactAdmin):
+class PricePointAdmin(ImportExportMixin, FactAdmin):
+    """Price points, also imported in bulk from CSV or XLSX (preview first, then all rows or
+    none) and exported in the same columns."""
+
+    resource_classes = [PricePointResource]
+    formats = [CSV, XLSX]
     list_display = [
         "vehicle_model",
         "amount",
@@ -412,7 +479,12 @@ class StatementAdmin(FactAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(TrackedAdmin):
+class ExchangeRateAdmin(ImportExportMixin, TrackedAdmin):
+    """Exchange rates, also imported in bulk from CSV or XLSX (preview first, then all rows or
+    none) and exported in the same columns."""
+
+    resource_classes = [ExchangeRateResource]
+    formats = [CSV, XLSX]
     list_display = ["date", "base", "quote", "rate", "source", "claim_status"]
     list_filter = ["base", "quote", "source", "claim_status"]
     search_fields = ["base", "quote", "source_url", "notes"]

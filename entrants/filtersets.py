@@ -47,13 +47,13 @@ class DateRangeMixin(django_filters.FilterSet):
         field_name="date",
         lookup_expr="gte",
         label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_before = django_filters.DateFilter(
         field_name="date",
         lookup_expr="lte",
         label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

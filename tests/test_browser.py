@@ -166,3 +166,52 @@ def test_pages_fit_a_phone(browser, site):
             assert overflow <= 1, f"{path} scrolls sideways by {overflow}px on a phone"
     finally:
         context.close()
+
+
+ARTICLE = (
+    "Two units of the BYD Seal have been spotted at Gwadar port, as the Chinese carmaker "
+    "widens its footprint in Pakistan. The sedan will cost Rs 16.5 million, Mega Motor said "
+    "in March."
+)
+
+
+def test_admin_pastes_an_article_accepts_suggestions_and_analysts_see_the_facts(
+    page, site, django_user_model
+):
+    django_user_model.objects.create_superuser("desk", "desk@example.com", "a-long-passphrase")
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", "desk")
+    page.fill("#id_password", "a-long-passphrase")
+    page.click("input[type=submit]")
+    page.goto(f"{site}/admin/entrants/newsitem/add/")
+
+    # The publisher is chosen with the autocomplete widget, as an editor would.
+    # One request at a time: the test database is shared with the live server's threads.
+    with page.expect_response(lambda response: "autocomplete" in response.url):
+        page.click("[aria-labelledby='select2-id_publisher-container']")
+    with page.expect_response(lambda response: "term=Dawn" in response.url):
+        page.fill(".select2-container--open .select2-search__field", "Dawn")
+    page.locator(".select2-results__option", has_text="Dawn").first.click()
+    page.fill("#id_headline", "BYD Seal spotted at Gwadar port")
+    page.fill("#id_date", "2024-10-05")
+    page.fill("#id_body", ARTICLE)
+    page.click("input[name=_suggest]")
+
+    page.wait_for_url("**/suggest/")
+    assert "Draft sightings" in page.content()
+    page.check("input[name=links-companies][value]:near(:text('BYD'))")
+    page.check("input[name=sightings-0-accept]")
+    page.check("input[name=prices-0-accept]")
+    with page.expect_navigation():
+        page.click("input[type=submit][value='Accept ticked suggestions']")
+    page.wait_for_url("**/change/")
+    assert "Accepted:" in page.locator(".messagelist").inner_text()
+
+    page.goto(f"{site}/sightings/?q=gwadar")
+    table = page.locator("table.data").inner_text()
+    assert "BYD Seal" in table and "2" in table
+    page.goto(f"{site}/prices/?model=byd-seal&price_currency=PKR")
+    assert "PKR 16,500,000" in page.locator("table.data").inner_text()
+    page.goto(f"{site}/news/")
+    assert "BYD Seal spotted at Gwadar port" in page.locator("table.data").inner_text()
+    assert page.problems == []

@@ -1,0 +1,442 @@
+"""The admin's "Suggest links" step: turn what ``extraction`` finds in an article into links and
+draft facts that an editor ticks, corrects and accepts. Nothing is written until they accept.
+
+Drafts are built sentence by sentence: an amount becomes a draft price of the model named in
+its sentence, with the other currencies of that sentence as the conversions the source stated;
+a place near a model becomes a draft sighting; a dated sentence with a market verb ("launched",
+"began assembling", "meeting") becomes a draft event.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from entrants.dates import DatePrecision, truncate_date
+from entrants.extraction import extract
+from entrants.models import (
+    AmountFormField,
+    ClaimStatus,
+    Company,
+    MarketEvent,
+    Person,
+    PricePoint,
+    Sighting,
+    StatedConversion,
+    VehicleModel,
+    validate_currency_code,
+)
+
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+|\n\s*\n")
+MARKETS = {"PKR": "PK", "CNY": "CN", "USD": "US"}
+EVENT_CUES = [
+    (re.compile(r"\bassembl", re.I), MarketEvent.Kind.ASSEMBLY_START),
+    (
+        re.compile(r"\b(official entry|entered|entry into|enters)\b", re.I),
+        MarketEvent.Kind.MARKET_ENTRY,
+    ),
+    (re.compile(r"\bunveil", re.I), MarketEvent.Kind.UNVEILING),
+    (re.compile(r"\blaunch", re.I), MarketEvent.Kind.LAUNCH),
+    (re.compile(r"\bmeeting\b|\bmet with\b", re.I), MarketEvent.Kind.MEETING),
+    (re.compile(r"\b(signed|agreement|memorandum|MoU)\b", re.I), MarketEvent.Kind.AGREEMENT),
+    (re.compile(r"\bpolicy\b", re.I), MarketEvent.Kind.POLICY),
+]
+SIGHTING_CUES = re.compile(r"\b(spotted|seen|sighted|arrived|landed|photographed)\b", re.I)
+DRAFT_NOTE = "Suggested from the article text and accepted by an editor; check before relying."
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    text: str
+    items: dict = field(default_factory=dict)
+
+
+def sentences_of(text):
+    """Split ``text`` into sentences with their character spans."""
+    result, start = [], 0
+    for match in SENTENCE_END.finditer(text):
+        result.append(Sentence(start, match.start(), text[start : match.start()].strip()))
+        start = match.end()
+    if start < len(text):
+        result.append(Sentence(start, len(text), text[start:].strip()))
+    return [sentence for sentence in result if sentence.text]
+
+
+def sentence_index(sentences, position):
+    for index, sentence in enumerate(sentences):
+        if sentence.start <= position < sentence.end + 2:
+            return index
+    return len(sentences) - 1
+
+
+@dataclass
+class Suggestions:
+    """What an article mentions, and the drafts made from it."""
+
+    extraction: object
+    prices: list = field(default_factory=list)
+    sightings: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+
+def suggest(news_item):
+    """Return the Suggestions for ``news_item``'s text, resolved against its publication date."""
+    text = news_item.body or news_item.summary or news_item.headline
+    extraction = extract(text, published_on=news_item.date)
+    sentences = sentences_of(text)
+    found = {
+        "models": [],
+        "companies": [],
+        "amounts": [],
+        "quantities": [],
+        "places": [],
+        "dates": [],
+    }
+    for kind in found:
+        spans = [
+            (span, item) for item in getattr(extraction, kind) for span in spans_of(text, item)
+        ]
+        for (start, end), item in spans:
+            # "SU7" inside "SU7 Max" is the variant's mention, not the base model's.
+            if any(s <= start and end <= e and (e - s) > (end - start) for (s, e), _ in spans):
+                continue
+            found[kind].append((sentence_index(sentences, start), start, item))
+        found[kind].sort(key=lambda entry: entry[1])
+
+    def in_sentence(kind, index):
+        return [item for i, _, item in found[kind] if i == index]
+
+    def latest_before(kind, index, lookback=1):
+        for i in range(index, max(-1, index - lookback - 1), -1):
+            items = in_sentence(kind, i)
+            if items:
+                return items[-1]
+        return None
+
+    suggestions = Suggestions(extraction)
+    publication = (news_item.date, news_item.date_precision)
+    for index, sentence in enumerate(sentences):
+        amounts = [a for a in in_sentence("amounts", index) if a.currency]
+        if amounts:
+            main = amounts[0]
+            model = latest_before("models", index)
+            date = latest_before("dates", index)
+            stated = [a for a in amounts[1:] if a.currency != main.currency]
+            suggestions.prices.append(
+                {
+                    "vehicle_model": model.id if model and not model.new else None,
+                    "amount": main.value,
+                    "currency": main.currency,
+                    "market": MARKETS.get(main.currency, ""),
+                    "kind": PricePoint.Kind.REPORTED,
+                    "date": date.date if date else None,
+                    "date_precision": date.precision if date else DatePrecision.DAY,
+                    "stated": "; ".join(
+                        f"{'~' if a.approximate else ''}{a.currency} {a.value}" for a in stated
+                    ),
+                    "sentence": sentence.text,
+                }
+            )
+        places = in_sentence("places", index)
+        if places and (in_sentence("models", index) or SIGHTING_CUES.search(sentence.text)):
+            model = latest_before("models", index, lookback=0)
+            quantity = latest_before("quantities", index, lookback=0)
+            place = places[0]
+            suggestions.sightings.append(
+                {
+                    "vehicle_model": model.id if model and not model.new else None,
+                    "place": place.name,
+                    "city": place.city,
+                    "quantity": quantity.value if quantity else None,
+                    "date": publication[0],
+                    "date_precision": publication[1],
+                    "sentence": sentence.text,
+                }
+            )
+        dates = in_sentence("dates", index)
+        kind = next((kind for cue, kind in EVENT_CUES if cue.search(sentence.text)), None)
+        if dates and kind:
+            suggestions.events.append(
+                {
+                    "kind": kind,
+                    "title": sentence.text[:300],
+                    "date": dates[0].date,
+                    "date_precision": dates[0].precision,
+                    "companies": [c.id for c in in_sentence("companies", index) if not c.new],
+                    "vehicle_models": [m.id for m in in_sentence("models", index) if not m.new],
+                    "sentence": sentence.text,
+                }
+            )
+    return suggestions
+
+
+def spans_of(text, item):
+    """Return the (start, end) of every whole-word mention of ``item`` in ``text``."""
+    spellings = getattr(item, "matched", None) or (getattr(item, "text", ""),)
+    spans = set()
+    for spelling in filter(None, spellings):
+        pattern = rf"(?<!\w){re.escape(spelling)}(?!\w)"
+        spans.update(match.span() for match in re.finditer(pattern, text, re.I))
+    return sorted(spans) or [(item.position, item.position + 1)]
+
+
+# --- Forms ---------------------------------------------------------------------------------
+
+
+class LinksForm(forms.Form):
+    """Which of the known records the article mentions to link, and which new names to add."""
+
+    companies = forms.ModelMultipleChoiceField(
+        queryset=Company.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Link companies"),
+    )
+    vehicle_models = forms.ModelMultipleChoiceField(
+        queryset=VehicleModel.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Link vehicle models"),
+    )
+    people = forms.ModelMultipleChoiceField(
+        queryset=Person.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Link people"),
+    )
+    new_companies = forms.MultipleChoiceField(
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Add as new companies and link them"),
+    )
+
+    def __init__(self, *args, extraction, **kwargs):
+        super().__init__(*args, **kwargs)
+        known = {c.id for c in extraction.companies if not c.new}
+        self.fields["companies"].queryset = Company.objects.filter(pk__in=known)
+        self.fields["vehicle_models"].queryset = VehicleModel.objects.filter(
+            pk__in={m.id for m in extraction.models if not m.new}
+        ).select_related("maker")
+        self.fields["people"].queryset = Person.objects.filter(
+            pk__in={p.id for p in extraction.people if not p.new}
+        )
+        self.fields["new_companies"].choices = [
+            (c.name, c.name) for c in extraction.companies if c.new
+        ]
+        self.new_models = [m for m in extraction.models if m.new]
+
+
+class DraftForm(forms.Form):
+    """Base of a draft fact: accepted or not, and the sentence it came from."""
+
+    accept = forms.BooleanField(required=False, label=_("Create"))
+    sentence = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("accept"):
+            for name in self.required_when_accepted:
+                if cleaned_data.get(name) in (None, ""):
+                    self.add_error(name, _("Needed to create this draft."))
+        return cleaned_data
+
+    def accepted(self):
+        return self.cleaned_data.get("accept")
+
+
+def date_fields():
+    return (
+        forms.DateField(
+            required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        ),
+        forms.ChoiceField(choices=DatePrecision.choices, initial=DatePrecision.DAY),
+    )
+
+
+def model_choice():
+    return forms.ModelChoiceField(
+        queryset=VehicleModel.objects.select_related("maker"), required=False
+    )
+
+
+class DraftPriceForm(DraftForm):
+    required_when_accepted = ("vehicle_model", "amount", "currency", "market")
+
+    vehicle_model = model_choice()
+    amount = AmountFormField(max_digits=16, decimal_places=2, required=False)
+    currency = forms.CharField(max_length=3, required=False)
+    market = forms.CharField(max_length=2, required=False, help_text=_("ISO country: CN, PK"))
+    kind = forms.ChoiceField(choices=PricePoint.Kind.choices)
+    date, date_precision = date_fields()
+    stated = forms.CharField(
+        required=False,
+        label=_("Stated conversions"),
+        help_text=_("As the source gave them: “USD 30917; ~PKR 8550000” (~ = “around”)."),
+    )
+
+    def clean_currency(self):
+        code = (self.cleaned_data.get("currency") or "").strip().upper()
+        if code:
+            validate_currency_code(code)
+        return code
+
+    def clean_stated(self):
+        conversions = []
+        for part in filter(None, (p.strip() for p in self.cleaned_data["stated"].split(";"))):
+            match = re.fullmatch(r"(~?)\s*([A-Za-z]{3})\s*([\d,]+(?:\.\d+)?)", part)
+            if not match:
+                raise ValidationError(
+                    _("“%(part)s” is not a currency and amount such as “USD 30917”."),
+                    params={"part": part},
+                )
+            approximate, code, amount = match.groups()
+            validate_currency_code(code.upper())
+            conversions.append(
+                (code.upper(), AmountFormField().to_python(amount), bool(approximate))
+            )
+        return conversions
+
+
+class DraftSightingForm(DraftForm):
+    required_when_accepted = ("vehicle_model", "place")
+
+    vehicle_model = model_choice()
+    place = forms.CharField(max_length=200, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    quantity = forms.IntegerField(
+        min_value=1, required=False, help_text=_("Empty when the article does not say.")
+    )
+    date, date_precision = date_fields()
+
+
+class DraftEventForm(DraftForm):
+    required_when_accepted = ("title", "kind")
+
+    kind = forms.ChoiceField(choices=MarketEvent.Kind.choices)
+    title = forms.CharField(max_length=300, required=False)
+    date, date_precision = date_fields()
+    companies = forms.ModelMultipleChoiceField(
+        queryset=Company.objects.all(), required=False, widget=forms.SelectMultiple
+    )
+    vehicle_models = forms.ModelMultipleChoiceField(
+        queryset=VehicleModel.objects.select_related("maker"), required=False
+    )
+
+
+PriceDrafts = forms.formset_factory(DraftPriceForm, extra=0)
+SightingDrafts = forms.formset_factory(DraftSightingForm, extra=0)
+EventDrafts = forms.formset_factory(DraftEventForm, extra=0)
+
+
+def build_forms(news_item, data=None):
+    """Return the links form and the three draft formsets, filled from the article's text."""
+    suggestions = suggest(news_item)
+    return {
+        "links": LinksForm(data, extraction=suggestions.extraction, prefix="links"),
+        "prices": PriceDrafts(data, initial=suggestions.prices, prefix="prices"),
+        "sightings": SightingDrafts(data, initial=suggestions.sightings, prefix="sightings"),
+        "events": EventDrafts(data, initial=suggestions.events, prefix="events"),
+        "suggestions": suggestions,
+    }
+
+
+class DraftError(Exception):
+    """A draft failed the model's own validation; the message says which and why."""
+
+
+def full_clean_or_raise(instance, label, exclude=()):
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        messages = "; ".join(
+            f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+            for name, errors in error.message_dict.items()
+        )
+        raise DraftError(f"{label}: {messages}") from error
+
+
+@transaction.atomic
+def apply(news_item, forms_by_name):
+    """Create what the editor accepted, all or nothing; return a summary of what was made."""
+    links = forms_by_name["links"].cleaned_data
+    made = {"links": 0, "new companies": 0, "price points": 0, "sightings": 0, "events": 0}
+    news_item.companies.add(*links["companies"])
+    news_item.vehicle_models.add(*links["vehicle_models"])
+    news_item.people.add(*links["people"])
+    made["links"] = len(links["companies"]) + len(links["vehicle_models"]) + len(links["people"])
+    for name in links["new_companies"]:
+        company = Company(
+            name=name, kind=Company.Kind.OTHER, description=f"Added from “{news_item.headline}”."
+        )
+        full_clean_or_raise(company, f"New company “{name}”", exclude=["slug"])
+        company.save()
+        news_item.companies.add(company)
+        made["new companies"] += 1
+
+    fact_defaults = {"source": news_item, "claim_status": ClaimStatus.REPORTED, "notes": DRAFT_NOTE}
+    for form in forms_by_name["prices"]:
+        if not form.accepted():
+            continue
+        data = form.cleaned_data
+        price = PricePoint(
+            vehicle_model=data["vehicle_model"],
+            amount=data["amount"],
+            currency=data["currency"],
+            market=data["market"].upper(),
+            kind=data["kind"],
+            date=truncate_date(data["date"], data["date_precision"]),
+            date_precision=data["date_precision"],
+            **fact_defaults,
+        )
+        full_clean_or_raise(price, f"Price {data['currency']} {data['amount']}")
+        price.save()
+        for currency, amount, approximate in data["stated"]:
+            conversion = StatedConversion(
+                price_point=price,
+                source=news_item,
+                amount=amount,
+                currency=currency,
+                is_approximate=approximate,
+            )
+            full_clean_or_raise(conversion, f"Stated conversion {currency} {amount}")
+            conversion.save()
+        made["price points"] += 1
+    for form in forms_by_name["sightings"]:
+        if not form.accepted():
+            continue
+        data = form.cleaned_data
+        sighting = Sighting(
+            vehicle_model=data["vehicle_model"],
+            place=data["place"],
+            city=data["city"],
+            quantity=data["quantity"],
+            date=truncate_date(data["date"], data["date_precision"]),
+            date_precision=data["date_precision"],
+            **fact_defaults,
+        )
+        full_clean_or_raise(sighting, f"Sighting at {data['place']}")
+        sighting.save()
+        made["sightings"] += 1
+    for form in forms_by_name["events"]:
+        if not form.accepted():
+            continue
+        data = form.cleaned_data
+        event = MarketEvent(
+            kind=data["kind"],
+            title=data["title"],
+            date=truncate_date(data["date"], data["date_precision"]),
+            date_precision=data["date_precision"],
+            **fact_defaults,
+        )
+        full_clean_or_raise(event, f"Event “{data['title'][:60]}”")
+        event.save()
+        event.companies.set(data["companies"])
+        event.vehicle_models.set(data["vehicle_models"])
+        made["events"] += 1
+    return made

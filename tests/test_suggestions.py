@@ -1,0 +1,246 @@
+"""The "Suggest links" step, through posted admin forms: nothing is created until an editor
+accepts, and what they accept becomes links and facts citing the news item."""
+
+import datetime
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from entrants.models import Company, MarketEvent, NewsItem, PricePoint, Sighting, VehicleModel
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "business-recorder-2024-09-28.txt"
+INLINES = ["sightings", "pricepoints", "partnerships", "marketevents", "statements"]
+
+
+def seed_text():
+    """Return the seed article without its "date YYYY-MM-DD" header."""
+    return re.sub(r"^date \d{4}-\d{2}-\d{2}\s*", "", SEED.read_text()).strip()
+
+
+@pytest.fixture
+def pasted(reference_data):
+    """A new news item with the seed article pasted into it (as an editor would)."""
+    return factories.NewsItemFactory(
+        publisher=Company.objects.get(slug="business-recorder"),
+        headline="Pasted: Xiaomi electric cars seen at Karachi port",
+        date=datetime.date(2024, 9, 28),
+        body=seed_text(),
+    )
+
+
+def suggest_url(news):
+    return reverse("admin:entrants_newsitem_suggest", args=[news.pk])
+
+
+def management(prefix, total):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(total),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def form_data(response):
+    """Return the POST data the suggestion page would send with nothing ticked."""
+    data = {}
+    context = response.context
+    for name in ("prices", "sightings", "events"):
+        formset = context[name]
+        data |= management(name, len(formset.forms))
+        for form in formset.forms:
+            for field in form:
+                if field.name == "accept":
+                    continue
+                value = field.value()
+                if value is None:
+                    continue
+                if isinstance(value, (list, tuple)):
+                    data[field.html_name] = [str(v) for v in value]
+                elif isinstance(value, datetime.date):
+                    data[field.html_name] = value.isoformat()
+                else:
+                    data[field.html_name] = str(value)
+    return data
+
+
+def test_suggestion_page_shows_what_the_seed_mentions(admin_client, pasted):
+    response = admin_client.get(suggest_url(pasted))
+    assert response.status_code == 200
+    links = response.context["links"]
+    companies = {c.name for c in links.fields["companies"].queryset}
+    assert {
+        "Xiaomi",
+        "Air Link Communication",
+        "BYD",
+        "Tesla",
+        "Dewan Farooque Motors",
+        "GNEXT Technologies",
+        "Apple",
+        "Master Motors",
+        "Changan",
+    } <= companies
+    models = {str(m) for m in links.fields["vehicle_models"].queryset}
+    assert {"Xiaomi SU7", "Xiaomi SU7 Max", "Honri VE 2.0", "Honri VE 3.0"} <= models
+    price = response.context["prices"].forms[0].initial
+    assert (price["amount"], price["currency"], price["market"]) == (Decimal("215900"), "CNY", "CN")
+    assert price["stated"] == "USD 30917; ~PKR 8550000"
+    assert VehicleModel.objects.get(pk=price["vehicle_model"]).slug == "xiaomi-su7"
+    assert (price["date"], price["date_precision"]) == (datetime.date(2024, 3, 1), "month")
+    sighting = response.context["sightings"].forms[0].initial
+    assert VehicleModel.objects.get(pk=sighting["vehicle_model"]).slug == "xiaomi-su7-max"
+    assert (sighting["place"], sighting["quantity"]) == ("Karachi port", None)
+    # Nothing is created by looking.
+    assert not pasted.companies.exists()
+    assert not PricePoint.objects.filter(source=pasted).exists()
+
+
+def test_accepting_creates_links_and_facts_citing_the_news_item(admin_client, pasted):
+    page = admin_client.get(suggest_url(pasted))
+    data = form_data(page)
+    xiaomi = Company.objects.get(slug="xiaomi")
+    su7_max = VehicleModel.objects.get(slug="xiaomi-su7-max")
+    data |= {
+        "links-companies": [xiaomi.pk, Company.objects.get(slug="air-link-communication").pk],
+        "links-vehicle_models": [su7_max.pk],
+        "prices-0-accept": "on",
+        "sightings-0-accept": "on",
+    }
+    response = admin_client.post(suggest_url(pasted), data)
+    assert response.status_code == 302, response.context["prices"].errors
+
+    assert set(pasted.companies.values_list("slug", flat=True)) == {
+        "xiaomi",
+        "air-link-communication",
+    }
+    assert list(pasted.vehicle_models.all()) == [su7_max]
+    price = PricePoint.objects.get(source=pasted)
+    assert (price.amount, price.currency, price.vehicle_model.slug) == (
+        Decimal("215900"),
+        "CNY",
+        "xiaomi-su7",
+    )
+    assert price.date_display == "March 2024"
+    assert price.claim_status == "reported"
+    stated = {c.currency: (c.amount, c.is_approximate) for c in price.stated_conversions.all()}
+    assert stated == {"USD": (Decimal("30917"), False), "PKR": (Decimal("8550000"), True)}
+    sighting = Sighting.objects.get(source=pasted)
+    assert (sighting.place, sighting.city, sighting.quantity) == ("Karachi port", "Karachi", None)
+    assert not MarketEvent.objects.filter(source=pasted).exists()  # not ticked
+
+
+def test_an_editor_corrects_a_draft_before_accepting(admin_client, pasted):
+    data = form_data(admin_client.get(suggest_url(pasted)))
+    data |= {"prices-0-accept": "on", "prices-0-market": "PK", "prices-0-kind": "launch"}
+    admin_client.post(suggest_url(pasted), data)
+    price = PricePoint.objects.get(source=pasted)
+    assert (str(price.market), price.kind) == ("PK", "launch")
+
+
+def test_nothing_ticked_creates_nothing(admin_client, pasted):
+    before = (PricePoint.objects.count(), Sighting.objects.count(), Company.objects.count())
+    response = admin_client.post(
+        suggest_url(pasted), form_data(admin_client.get(suggest_url(pasted)))
+    )
+    assert response.status_code == 302
+    assert (PricePoint.objects.count(), Sighting.objects.count(), Company.objects.count()) == before
+    assert not pasted.companies.exists()
+
+
+def test_an_incomplete_accepted_draft_saves_nothing_and_says_why(admin_client, pasted):
+    data = form_data(admin_client.get(suggest_url(pasted)))
+    data |= {
+        "links-companies": [Company.objects.get(slug="xiaomi").pk],
+        "sightings-0-accept": "on",
+        "prices-0-accept": "on",
+        "prices-0-vehicle_model": "",
+    }
+    response = admin_client.post(suggest_url(pasted), data)
+    assert response.status_code == 200
+    assert "Needed to create this draft." in response.content.decode()
+    assert not pasted.companies.exists()
+    assert not Sighting.objects.filter(source=pasted).exists()
+
+
+def test_a_draft_the_model_rejects_rolls_everything_back(admin_client, pasted):
+    data = form_data(admin_client.get(suggest_url(pasted)))
+    data |= {
+        "links-companies": [Company.objects.get(slug="xiaomi").pk],
+        "sightings-0-accept": "on",
+        "prices-0-accept": "on",
+        "prices-0-amount": "0",  # the database would refuse it
+    }
+    response = admin_client.post(suggest_url(pasted), data)
+    assert "Nothing was saved" in response.content.decode()
+    assert "A price must be greater than zero." in response.content.decode()
+    assert not pasted.companies.exists()
+    assert not Sighting.objects.filter(source=pasted).exists()
+
+
+def test_new_company_names_can_be_added_and_linked(admin_client, reference_data):
+    news = factories.NewsItemFactory(
+        date=datetime.date(2024, 10, 2),
+        body="Zephyr Motors Limited has imported two units of the BYD Seal to Lahore.",
+    )
+    page = admin_client.get(suggest_url(news))
+    choices = [value for value, _ in page.context["links"].fields["new_companies"].choices]
+    assert "Zephyr Motors Limited" in choices
+    data = form_data(page) | {"links-new_companies": ["Zephyr Motors Limited"]}
+    admin_client.post(suggest_url(news), data)
+    assert news.companies.get().name == "Zephyr Motors Limited"
+
+
+def test_traps_in_an_article_of_our_own(admin_client, reference_data):
+    news = factories.NewsItemFactory(
+        date=datetime.date(2024, 2, 10),
+        body=(
+            "Tesla Industries unveiled its GuGo GiGi in Lahore in April, priced at "
+            "Rs 4.66 million. Airlink said two units of the SU7 Max were seen at Port Qasim."
+        ),
+    )
+    page = admin_client.get(suggest_url(news))
+    companies = {c.slug for c in page.context["links"].fields["companies"].queryset}
+    assert "tesla" not in companies
+    assert "air-link-communication" in companies
+    price = page.context["prices"].forms[0].initial
+    assert (price["amount"], price["currency"]) == (Decimal("4660000"), "PKR")
+    sighting = page.context["sightings"].forms[-1].initial
+    assert VehicleModel.objects.get(pk=sighting["vehicle_model"]).slug == "xiaomi-su7-max"
+    assert sighting["quantity"] == 2
+    event = page.context["events"].forms[0].initial
+    assert (event["date"], event["date_precision"]) == (datetime.date(2023, 4, 1), "month")
+
+
+def test_save_and_suggest_links_goes_to_the_suggestions(admin_client, reference_data):
+    data = {
+        "publisher": Company.objects.get(slug="dawn").pk,
+        "headline": "BYD Seal sighted",
+        "url": "",
+        "date": "2024-10-02",
+        "date_precision": "day",
+        "slug": "",
+        "summary": "",
+        "body": "Two units of the BYD Seal were spotted in Karachi.",
+        "author": "",
+        "_suggest": "Save and suggest links from the text",
+    }
+    for prefix in INLINES:
+        data |= management(prefix, 0)
+    response = admin_client.post(reverse("admin:entrants_newsitem_add"), data)
+    news = NewsItem.objects.get(headline="BYD Seal sighted")
+    assert response["Location"] == suggest_url(news)
+
+
+def test_viewers_cannot_accept_suggestions(client, pasted):
+    from django.contrib.auth.models import Group, User
+
+    viewer = User.objects.create_user("viewer", password="x", is_staff=True)
+    viewer.groups.add(Group.objects.get(name="Viewers"))
+    client.force_login(viewer)
+    assert client.get(suggest_url(pasted)).status_code == 403

@@ -49,6 +49,30 @@ class TrackedAdmin(SimpleHistoryAdmin):
     form = ConcurrencyCheckedForm
 
 
+class AllOrNothingImportMixin(ImportExportMixin):
+    """CSV/XLSX import with a preview; a confirm that fails says why instead of "finished"."""
+
+    formats = [CSV, XLSX]
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            problems = [
+                f"Row {row.number}: "
+                + "; ".join(
+                    f"{field}: {' '.join(map(str, errors))}"
+                    for field, errors in row.field_specific_errors.items()
+                )
+                for row in result.invalid_rows
+            ] + [
+                f"Row {number}: {error.error}"
+                for number, errors in result.row_errors()
+                for error in errors
+            ]
+            messages.error(request, "Nothing was imported. " + " ".join(problems[:20]))
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+        return super().process_result(result, request)
+
+
 # --- Inlines ----------------------------------------------------------------------------------
 
 
@@ -398,12 +422,11 @@ class SightingAdmin(FactAdmin):
 
 
 @admin.register(PricePoint)
-class PricePointAdmin(ImportExportMixin, FactAdmin):
+class PricePointAdmin(AllOrNothingImportMixin, FactAdmin):
     """Price points, also imported in bulk from CSV or XLSX (preview first, then all rows or
     none) and exported in the same columns."""
 
     resource_classes = [PricePointResource]
-    formats = [CSV, XLSX]
     list_display = [
         "vehicle_model",
         "amount",
@@ -479,12 +502,11 @@ class StatementAdmin(FactAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(ImportExportMixin, TrackedAdmin):
+class ExchangeRateAdmin(AllOrNothingImportMixin, TrackedAdmin):
     """Exchange rates, also imported in bulk from CSV or XLSX (preview first, then all rows or
     none) and exported in the same columns."""
 
     resource_classes = [ExchangeRateResource]
-    formats = [CSV, XLSX]
     list_display = ["date", "base", "quote", "rate", "source", "claim_status"]
     list_filter = ["base", "quote", "source", "claim_status"]
     search_fields = ["base", "quote", "source_url", "notes"]

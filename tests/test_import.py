@@ -12,6 +12,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
+from django.contrib.messages import get_messages
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -669,3 +670,18 @@ def test_editors_can_import(client):
     confirm(client, ExchangeRate, page)
 
     assert ExchangeRate.objects.count() == 1
+
+
+def test_a_confirm_that_fails_says_why_and_writes_nothing(admin_client, su7_max, launch_news):
+    rows = [PRICE_COLUMNS, price_row(su7_max, launch_news, amount="299900")]
+    page = preview(admin_client, PricePoint, rows, name="prices.csv")
+    assert "Confirm import" in page.content.decode(), invalid_rows(page)
+    launch_news.delete()  # another editor removes the cited news item before the confirm
+
+    response = confirm(admin_client, PricePoint, page)
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("/import/")
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert shown and shown[0].startswith("Nothing was imported. Row 2")
+    assert not PricePoint.objects.exists()

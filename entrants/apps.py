@@ -5,3 +5,8 @@ class EntrantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "entrants"
     verbose_name = "Pakistan EV market"
+
+    def ready(self):
+        from entrants.cache import connect_signals
+
+        connect_signals()

@@ -975,3 +975,16 @@ class ReferenceDataLoad(models.Model):
 
     def __str__(self):
         return f"{self.object_count} objects, {self.checksum[:12]}…, {self.loaded_at:%Y-%m-%d}"
+
+
+class DataVersion(models.Model):
+    """A counter that every write to the tracker's data bumps; cached pages and ETags carry it,
+    so an editor's change shows at once."""
+
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "data version"
+
+    def __str__(self):
+        return f"data version {self.version}"

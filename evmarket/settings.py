@@ -107,6 +107,20 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# Analyst pages are cached by URL and data version (entrants/cache.py). Local memory by
+# default; Redis, shared by every worker, when REDIS_URL is set.
+PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "600"))
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "evmarket",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Imports in the admin are all-or-nothing, need the "add" permission, and exports never emit a
 # cell that a spreadsheet would run as a formula.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -15,3 +15,12 @@ from django.core.management import call_command
 def reference_data(db):
     """Load the reference fixtures (the seed article's facts and the sourced facts)."""
     call_command("load_reference_data", stdout=StringIO())
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Start each test with an empty page cache: the data version is rolled back with the
+    test's transaction, so a page cached by an earlier test could otherwise be served."""
+    from django.core.cache import cache
+
+    cache.clear()

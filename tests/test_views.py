@@ -508,17 +508,18 @@ def build_related_rows(count):
     factories.ExchangeRateFactory(base="USD", quote="CNY", rate=Decimal("7.1"))
 
 
-# Queries per page: the page's rows, its count, its facets, the filter form's choices and the
-# exchange rates (once) — never one per row. Pinned so that an N+1 shows as a failure.
+# Queries per page: the data version (page cache), the page's rows, its count, its facets, the
+# filter form's choices and the exchange rates (once) — never one per row. Pinned so that an
+# N+1 shows as a failure.
 LIST_QUERIES = {
-    "companies": 7,
-    "models": 8,
-    "partnerships": 6,
-    "sightings": 7,
-    "prices": 12,
-    "events": 14,
-    "news": 5,
-    "people": 4,
+    "companies": 8,
+    "models": 9,
+    "partnerships": 7,
+    "sightings": 8,
+    "prices": 13,
+    "events": 15,
+    "news": 6,
+    "people": 5,
 }
 
 
@@ -562,15 +563,15 @@ def enrich(model, news, person):
 
 
 DETAIL_QUERIES = {
-    "company": 15,
-    "model": 18,
-    "partnership": 7,
-    "sighting": 5,
-    "price": 7,
-    "event": 9,
-    "news": 18,
-    "person": 6,
-    "overview": 22,
+    "company": 16,
+    "model": 19,
+    "partnership": 8,
+    "sighting": 6,
+    "price": 8,
+    "event": 10,
+    "news": 19,
+    "person": 7,
+    "overview": 23,
 }
 
 

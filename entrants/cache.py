@@ -1,0 +1,75 @@
+"""The page cache: analyst pages cached by URL and data version, with ETag / 304.
+
+Every write to the tracker's data (admin, import, fixtures, scripts that save models) bumps
+one counter in the database (``DataVersion``), so a page cached before the write is never
+served after it, in any process, whatever the cache backend. The counter costs one small query
+per request; a page whose ETag the browser already holds costs nothing more.
+"""
+
+import hashlib
+from functools import wraps
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+
+from entrants.models import DataVersion
+
+CACHED_STATUSES = {200}
+
+
+def data_version():
+    """Return the current data version (0 before the first write)."""
+    return DataVersion.objects.values_list("version", flat=True).first() or 0
+
+
+def bump_data_version(**kwargs):
+    """Mark every cached page stale. Connected to every save and delete of the app's models;
+    call it after bulk writes (``bulk_create``, ``update``) that send no signals."""
+    if not DataVersion.objects.update(version=F("version") + 1):
+        DataVersion.objects.create(version=1)
+
+
+def connect_signals():
+    for model in apps.get_app_config("entrants").get_models():
+        if model is DataVersion:
+            continue
+        uid = f"bump-data-version-{model._meta.label_lower}"
+        post_save.connect(bump_data_version, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"{uid}-delete")
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(
+                bump_data_version, sender=field.remote_field.through,
+                dispatch_uid=f"{uid}-{field.name}",
+            )
+
+
+def versioned_page(view):
+    """Cache a GET view's response by full URL and data version, and answer 304 to a browser
+    that already holds the page (If-None-Match)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
+            return view(request, *args, **kwargs)
+        version = data_version()
+        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        etag = f'"v{version}-{digest}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponseNotModified()
+        else:
+            key = f"page:{version}:{digest}"
+            response = cache.get(key)
+            if response is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code in CACHED_STATUSES:
+                    cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+        response["ETag"] = etag
+        patch_cache_control(response, no_cache=True)  # revalidate: a 304 costs one query
+        return response
+
+    return wrapper

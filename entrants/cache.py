@@ -43,7 +43,8 @@ def connect_signals():
         post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"{uid}-delete")
         for field in model._meta.local_many_to_many:
             m2m_changed.connect(
-                bump_data_version, sender=field.remote_field.through,
+                bump_data_version,
+                sender=field.remote_field.through,
                 dispatch_uid=f"{uid}-{field.name}",
             )
 

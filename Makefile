@@ -19,6 +19,7 @@ install: $(STAMP)
 setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 run: setup
 	@echo "Serving the dashboard at http://127.0.0.1:$(PORT)/ (admin: /admin/)"

@@ -18,6 +18,16 @@ def reference_data(db):
 
 
 @pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Serve static files unhashed in tests, which render pages without ``collectstatic``
+    (tests/test_static.py checks the collected, hashed and compressed files)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def empty_page_cache():
     """Start each test with an empty page cache: the data version is rolled back with the
     test's transaction, so a page cached by an earlier test could otherwise be served."""

@@ -114,7 +114,7 @@ class AnalystListView(View):
         if ordering:
             queryset = queryset.order_by(*ordering)
         in_python = self.uses_currency or ordering is None
-        rows = self.prepare_rows(list(queryset), params, filterset) if in_python else queryset
+        rows = self.prepare_rows(all_rows(queryset), params, filterset) if in_python else queryset
         if ordering is None:
             rows = sort_rows(rows, columns, params.sort)
 
@@ -151,6 +151,12 @@ class AnalystListView(View):
         if self.uses_currency:
             meta |= {"currency": params.currency, "at": str(params.at)}
         return meta
+
+
+def all_rows(queryset, chunk_size=2000):
+    """Return every row, prefetching related rows chunk by chunk: one prefetch over a hundred
+    thousand ids is more than SQLite accepts in one query."""
+    return list(queryset.iterator(chunk_size=chunk_size))
 
 
 def querystring_without(query, *names):
@@ -877,9 +883,9 @@ def person_detail(request, slug):
 def home(request):
     """Show the overview: headline counts, latest sightings and news, timeline, prices."""
     params = currency_params(request)
-    prices = list(selectors.prices_for_list().order_by("vehicle_model__maker__name", "date"))
+    prices = all_rows(selectors.prices_for_list().order_by("vehicle_model__maker__name", "date"))
     attach_conversions(prices, RateTable.load(), params)
-    events = list(selectors.events_for_list().order_by("date"))
+    events = all_rows(selectors.events_for_list().order_by("date"))
     return render(
         request,
         "entrants/home.html",

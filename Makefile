@@ -4,8 +4,9 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-installed-stamp
 
-.PHONY: run test install setup lint clean
+.PHONY: run test install setup lint clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -27,6 +28,15 @@ run: setup
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The benchmark: Django beside a raw-SQL floor and Datasette on one database (bench/run.py).
+# make bench BENCH_ARGS="--database demo.sqlite3 --seconds 5 --only sightings-p1"
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

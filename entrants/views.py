@@ -793,7 +793,7 @@ def model_detail(request, slug):
     vehicle_model = get_object_or_404(VehicleModel.objects.select_related("maker"), slug=slug)
     params = currency_params(request)
     data = selectors.model_detail(vehicle_model)
-    prices = list(data.pop("prices"))
+    prices = all_rows(data.pop("prices"))
     attach_conversions(prices, RateTable.load(), params)
     return render(
         request,

@@ -204,13 +204,6 @@ def _preference(claim_status, source):
     return (status_rank, source_rank, source)
 
 
-def _source_label(source):
-    try:
-        return str(ExchangeRate.Source(source).label)
-    except ValueError:
-        return source
-
-
 class RateTable:
     """All exchange rates in memory, by pair and date, ready for any number of conversions."""
 
@@ -227,6 +220,8 @@ class RateTable:
             preference = _preference(row["claim_status"], row["source"])
             if key not in best or preference < best[key][0]:
                 best[key] = (preference, row)
+        # Translate each source's label once per table, not once per rate.
+        labels = {value: str(label) for value, label in ExchangeRate.Source.choices}
         by_pair = {}
         for (base, quote, _date), (_preference_key, row) in best.items():
             by_pair.setdefault((base, quote), []).append(
@@ -235,7 +230,7 @@ class RateTable:
                     quote=quote,
                     rate=to_decimal(row["rate"]),
                     date=row["date"],
-                    source=_source_label(row["source"]),
+                    source=labels.get(row["source"], row["source"]),
                     source_url=row["source_url"],
                     claim_status=row["claim_status"],
                 )

@@ -69,6 +69,17 @@ def link_column(key, label, value, href=None, order_by=None, **kwargs):
     return Column(key, label, value, cell=cell, order_by=order_by, **kwargs)
 
 
+def choice_column(key, label, attr):
+    """Return a column of a choice field: shown by its label, exported and sorted by value."""
+    return Column(
+        key,
+        label,
+        lambda row: getattr(row, attr),
+        cell=lambda row: Cell(getattr(row, f"get_{attr}_display")()),
+        order_by=(attr,),
+    )
+
+
 def partial_date_column(key="date", label="Date", attr="date", precision_attr="date_precision"):
     """Return a column showing a date only as precisely as it is known."""
 

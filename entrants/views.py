@@ -31,6 +31,7 @@ from entrants.listing import (
     Column,
     Facet,
     ListParams,
+    choice_column,
     csv_response,
     db_ordering,
     error_response,
@@ -231,13 +232,7 @@ class CompanyListView(AnalystListView):
     def get_columns(self, params):
         return [
             link_column("name", "Company", lambda c: c.name, order_by=("name",)),
-            Column(
-                "kind",
-                "Kind",
-                lambda c: c.kind,
-                cell=lambda c: Cell(c.get_kind_display()),
-                order_by=("kind",),
-            ),
+            choice_column("kind", "Kind", "kind"),
             Column(
                 "country",
                 "Country",
@@ -320,20 +315,8 @@ class ModelListView(AnalystListView):
                 cell=lambda m: Cell(m.maker.name, href=m.maker.get_absolute_url()),
                 order_by=("maker__name",),
             ),
-            Column(
-                "body_type",
-                "Body",
-                lambda m: m.body_type,
-                cell=lambda m: Cell(m.get_body_type_display()),
-                order_by=("body_type",),
-            ),
-            Column(
-                "powertrain",
-                "Powertrain",
-                lambda m: m.powertrain,
-                cell=lambda m: Cell(m.get_powertrain_display()),
-                order_by=("powertrain",),
-            ),
+            choice_column("body_type", "Body", "body_type"),
+            choice_column("powertrain", "Powertrain", "powertrain"),
             Column(
                 "battery_kwh", "Battery kWh", lambda m: m.battery_kwh, order_by=("battery_kwh",)
             ),
@@ -391,13 +374,7 @@ class PartnershipListView(AnalystListView):
                 cell=lambda p: Cell(p.partner.name, href=p.partner.get_absolute_url()),
                 order_by=("partner__name",),
             ),
-            Column(
-                "kind",
-                "Kind",
-                lambda p: p.kind,
-                cell=lambda p: Cell(p.get_kind_display()),
-                order_by=("kind",),
-            ),
+            choice_column("kind", "Kind", "kind"),
             status_column("partnership_status", "Partnership", attr="status"),
             partial_date_column(label="Since"),
             status_column(key="claim_status", label="Claim"),
@@ -528,13 +505,7 @@ class PriceListView(AnalystListView):
                 cell=lambda p: Cell(p.market.name),
                 order_by=("market",),
             ),
-            Column(
-                "kind",
-                "Kind",
-                lambda p: p.kind,
-                cell=lambda p: Cell(p.get_kind_display()),
-                order_by=("kind",),
-            ),
+            choice_column("kind", "Kind", "kind"),
             partial_date_column(),
             status_column(),
             sources_column(),
@@ -631,13 +602,7 @@ class EventListView(AnalystListView):
     def get_columns(self, params):
         return [
             link_column("title", "Event", lambda e: e.title, order_by=("title",)),
-            Column(
-                "kind",
-                "Kind",
-                lambda e: e.kind,
-                cell=lambda e: Cell(e.get_kind_display()),
-                order_by=("kind",),
-            ),
+            choice_column("kind", "Kind", "kind"),
             partial_date_column(),
             Column(
                 "companies",

@@ -7,6 +7,7 @@ per request; a page whose ETag the browser already holds costs nothing more.
 """
 
 import hashlib
+from contextvars import ContextVar
 from functools import wraps
 
 from django.apps import apps
@@ -21,6 +22,13 @@ from entrants.models import DataVersion
 
 CACHED_STATUSES = {200}
 
+# The data version the current request read, so that what is computed once per version (the
+# rate table, the filters' choices) costs no second query for it.
+_request_version = ContextVar("data_version", default=None)
+# name -> (data version, value), per process: cheaper than the shared cache for values that
+# every request needs (no pickling), and never stale, since it is keyed by the version.
+_per_version = {}
+
 
 def data_version():
     """Return the current data version (0 before the first write)."""
@@ -32,6 +40,28 @@ def bump_data_version(**kwargs):
     call it after bulk writes (``bulk_create``, ``update``) that send no signals."""
     if not DataVersion.objects.update(version=F("version") + 1):
         DataVersion.objects.create(version=1)
+
+
+def per_data_version(name, compute):
+    """Return ``compute()``, computed once per data version in this process.
+
+    For what many requests need and only a write can change: the exchange-rate table, the
+    filters' lists of models and companies. Outside a request it reads the version (one query).
+    """
+    version = _request_version.get()
+    if version is None:
+        version = data_version()
+    held = _per_version.get(name)
+    if held is not None and held[0] == version:
+        return held[1]
+    value = compute()
+    _per_version[name] = (version, value)
+    return value
+
+
+def forget_per_version_values():
+    """Drop every value computed by ``per_data_version`` (tests roll the version back)."""
+    _per_version.clear()
 
 
 def connect_signals():
@@ -55,9 +85,16 @@ def versioned_page(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        version = data_version()
+        token = _request_version.set(version)
+        try:
+            return respond(request, version, *args, **kwargs)
+        finally:
+            _request_version.reset(token)
+
+    def respond(request, version, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
             return view(request, *args, **kwargs)
-        version = data_version()
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
         etag = f'"v{version}-{digest}"'
         if etag in request.headers.get("If-None-Match", ""):
@@ -67,7 +104,7 @@ def versioned_page(view):
             response = cache.get(key)
             if response is None:
                 response = view(request, *args, **kwargs)
-                if response.status_code in CACHED_STATUSES:
+                if response.status_code in CACHED_STATUSES and not response.streaming:
                     cache.set(key, response, settings.PAGE_CACHE_SECONDS)
         response["ETag"] = etag
         patch_cache_control(response, no_cache=True)  # revalidate: a 304 costs one query

@@ -46,6 +46,7 @@ class Chart:
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     empty_message: str = ""
+    table_note: str = ""
 
     @property
     def data_id(self):
@@ -77,7 +78,7 @@ def unique_labels(prices):
     return labels
 
 
-def hover_text(price, currency):
+def hover_text(price, currency, vehicle_model=None):
     conversion = price.converted
     lines = [
         f"As quoted: {format_amount(price.amount, price.currency)} ({price.get_kind_display()}, "
@@ -88,7 +89,7 @@ def hover_text(price, currency):
     if conversion.stale:
         lines.append(f"Rate {conversion.age_days} days old")
     lines.append(f"Status: {price.get_claim_status_display()}")
-    heading = f"<b>{escape_hover(str(price.vehicle_model))}</b>"
+    heading = f"<b>{escape_hover(str(vehicle_model or price.vehicle_model))}</b>"
     return "<br>".join([heading, *map(escape_hover, lines)])
 
 
@@ -152,10 +153,21 @@ def price_comparison(prices, currency, at_label):
     return Chart("price-chart", title, figure, headers, table_rows)
 
 
+# Beyond this many points a history has no hover text of its own per point (the hover shows
+# the date and the amount) and its table lists only the latest ``TABLE_ROWS``: 10,000 points
+# then take about 60 KB gzipped instead of 1 MB.
+DETAILED_POINTS = 500
+TABLE_ROWS = 100
+
+
 def price_history(vehicle_model, prices, currency, at_label):
-    """Line chart of one model's prices over time, in ``currency``, one line per market."""
+    """Line chart of one model's prices over time, in ``currency``, one line per market.
+
+    ``prices`` have ``converted`` attached; only their own fields are read (no relation), so
+    they can be the light rows of ``selectors.price_series``."""
     title = f"{vehicle_model}: price history in {currency}, {at_label}"
     headers = ["Date", "Market", "As quoted", f"In {currency}", "Status"]
+    latest = sorted(prices, key=lambda p: (p.date is not None, p.date or 0), reverse=True)
     table_rows = [
         [
             format_partial_date(p.date, p.date_precision),
@@ -164,8 +176,13 @@ def price_history(vehicle_model, prices, currency, at_label):
             "no rate" if p.converted.missing else format_amount(p.converted.amount, currency),
             p.get_claim_status_display(),
         ]
-        for p in prices
+        for p in latest[:TABLE_ROWS]
     ]
+    table_note = (
+        f"The latest {TABLE_ROWS} of {len(prices):,} prices; the CSV has them all."
+        if len(prices) > TABLE_ROWS
+        else ""
+    )
     drawable = sorted(
         (p for p in prices if p.date and not p.converted.missing), key=lambda p: p.date
     )
@@ -178,20 +195,37 @@ def price_history(vehicle_model, prices, currency, at_label):
             table_rows,
             "No dated price of this model can be converted yet.",
         )
+    detailed = len(drawable) <= DETAILED_POINTS
     by_market = defaultdict(list)
     for price in drawable:
         by_market[price.market.name].append(price)
     figure = go.Figure()
     for index, (market, rows) in enumerate(sorted(by_market.items())):
+        colour = MARKET_COLOURS[index % len(MARKET_COLOURS)]
+        if detailed:
+            hover = {
+                "hovertext": [hover_text(p, currency, vehicle_model) for p in rows],
+                "hoverinfo": "text",
+            }
+            style = {"mode": "lines+markers", "marker": {"size": 10, "color": colour}}
+        else:
+            hover = {
+                "hovertemplate": f"%{{x}}<br>%{{y:,.0f}} {currency}<extra>{escape_hover(market)}"
+                "</extra>"
+            }
+            style = {"mode": "markers", "marker": {"size": 4, "color": colour}}
         figure.add_trace(
             go.Scatter(
                 name=market,
                 x=[p.date.isoformat() for p in rows],
-                y=[float(p.converted.amount) for p in rows],
-                mode="lines+markers",
-                hovertext=[hover_text(p, currency) for p in rows],
-                hoverinfo="text",
-                marker={"size": 10, "color": MARKET_COLOURS[index % len(MARKET_COLOURS)]},
+                # Many points: whole units (what the plot can show) keep the data small; the
+                # table and the CSV are exact.
+                y=[
+                    float(p.converted.amount) if detailed else round(p.converted.amount)
+                    for p in rows
+                ],
+                **hover,
+                **style,
             )
         )
     figure = finish(
@@ -206,7 +240,7 @@ def price_history(vehicle_model, prices, currency, at_label):
         xaxis={"type": "date", "title": {"text": "Price date"}, "range": padded_range(drawable)},
         height=380,
     )
-    return Chart("price-history", title, figure, headers, table_rows)
+    return Chart("price-history", title, figure, headers, table_rows, table_note=table_note)
 
 
 def padded_range(prices, minimum_days=90):

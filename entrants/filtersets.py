@@ -3,11 +3,14 @@ permalink. Amount ranges in the chosen currency are applied after conversion (se
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from entrants.cache import per_data_version
 from entrants.dates import DatePrecision
+from entrants.listing import QuickSelectMultiple
 from entrants.models import (
     ClaimStatus,
     Company,
@@ -57,37 +60,88 @@ class DateRangeMixin(django_filters.FilterSet):
     )
 
 
-def slug_choice_filter(model, field_name, label, queryset=None):
-    """Return a multiple-choice filter that takes slugs (``?maker=xiaomi&maker=byd``)."""
-    # The filter compares ``to_field_name`` values, so it must look up the slug, not the key.
-    return django_filters.ModelMultipleChoiceFilter(
+def slug_choice_filter(field_name, label, choices, distinct=False, **kwargs):
+    """Return a multiple-choice filter that takes slugs (``?maker=xiaomi&maker=byd``).
+
+    ``choices`` is one of the callables below: the list is read once per data version, so the
+    form and its validation cost no query per request. ``distinct`` only where the relation
+    can repeat a row (many-to-many)."""
+    return django_filters.MultipleChoiceFilter(
         field_name=f"{field_name}__slug",
-        to_field_name="slug",
-        queryset=queryset if queryset is not None else model.objects.all(),
+        choices=choices,
         label=label,
+        distinct=distinct,
+        widget=QuickSelectMultiple,
+        **kwargs,
     )
+
+
+def _choices(name, queryset, label=str):
+    def choices():
+        return per_data_version(
+            f"choices:{name}", lambda: [(row.slug, label(row)) for row in queryset()]
+        )
+
+    return choices
+
+
+model_choices = _choices(
+    "models",
+    lambda: VehicleModel.objects.select_related("maker").order_by("maker__name", "name", "variant"),
+)
+company_choices = _choices("companies", lambda: Company.objects.order_by("name"))
+maker_choices = _choices(
+    "makers",
+    lambda: Company.objects.filter(
+        Exists(VehicleModel.objects.filter(maker=OuterRef("pk")))
+    ).order_by("name"),
+)
+publisher_choices = _choices(
+    "publishers",
+    lambda: Company.objects.filter(
+        Exists(NewsItem.objects.filter(publisher=OuterRef("pk")))
+    ).order_by("name"),
+)
 
 
 def countries_in(model, field):
     """Return a callable giving the (code, name) choices of the countries ``model`` uses, so
     that a filter offers only countries that give rows."""
 
-    def choices():
-        codes = set(model.objects.exclude(**{field: ""}).values_list(field, flat=True))
+    def compute():
+        codes = (
+            model.objects.exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
+        )
         return sorted(
             ((code, dict(countries).get(code, code)) for code in codes),
             key=lambda choice: choice[1],
         )
 
+    def choices():
+        return per_data_version(f"choices:{model._meta.label_lower}.{field}", compute)
+
     return choices
 
 
-def models_with_makers():
-    return VehicleModel.objects.select_related("maker")
+class CaseInsensitiveFilter(django_filters.CharFilter):
+    """Equal to the value whatever its case, compared as ``LOWER(field) = LOWER(value)`` so
+    that an index on ``Lower(field)`` serves it (``iexact`` is a LIKE that no index serves)."""
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        return qs.alias(**{f"{self.field_name}_lower": Lower(self.field_name)}).filter(
+            **{f"{self.field_name}_lower": Lower(Value(value))}
+        )
 
 
-def maker_queryset():
-    return Company.objects.filter(vehicle_models__isnull=False).distinct()
+class CurrencyCodeFilter(django_filters.CharFilter):
+    """A currency code (``cny`` or ``CNY``), compared exactly: codes are stored in capitals."""
+
+    def filter(self, qs, value):
+        value = (value or "").strip().upper()
+        return qs.filter(**{self.field_name: value}) if value else qs
 
 
 class CompanyFilterSet(SearchFilterSet):
@@ -109,7 +163,7 @@ class CompanyFilterSet(SearchFilterSet):
 class VehicleModelFilterSet(SearchFilterSet):
     search_fields = ("name", "variant", "maker__name", "aliases__name")
 
-    maker = slug_choice_filter(Company, "maker", _("Maker"), maker_queryset())
+    maker = slug_choice_filter("maker", _("Maker"), maker_choices)
     body_type = django_filters.MultipleChoiceFilter(choices=VehicleModel.BodyType.choices)
     powertrain = django_filters.MultipleChoiceFilter(choices=VehicleModel.Powertrain.choices)
     stage = django_filters.MultipleChoiceFilter(
@@ -132,11 +186,11 @@ class VehicleModelFilterSet(SearchFilterSet):
 class PartnershipFilterSet(SearchFilterSet, DateRangeMixin):
     search_fields = ("scope", "company__name", "partner__name", "notes")
 
-    company = django_filters.ModelMultipleChoiceFilter(
-        queryset=Company.objects.all(),
-        to_field_name="slug",
+    company = django_filters.MultipleChoiceFilter(
+        choices=company_choices,
         method="either_side",
         label=_("Company (either side)"),
+        widget=QuickSelectMultiple,
     )
     kind = django_filters.MultipleChoiceFilter(choices=Partnership.Kind.choices)
     status = django_filters.MultipleChoiceFilter(choices=Partnership.Status.choices)
@@ -149,7 +203,7 @@ class PartnershipFilterSet(SearchFilterSet, DateRangeMixin):
     def either_side(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(Q(company__in=value) | Q(partner__in=value))
+        return queryset.filter(Q(company__slug__in=value) | Q(partner__slug__in=value))
 
 
 class SightingFilterSet(SearchFilterSet, DateRangeMixin):
@@ -162,9 +216,9 @@ class SightingFilterSet(SearchFilterSet, DateRangeMixin):
         "notes",
     )
 
-    model = slug_choice_filter(VehicleModel, "vehicle_model", _("Model"), models_with_makers())
-    maker = slug_choice_filter(Company, "vehicle_model__maker", _("Maker"), maker_queryset())
-    city = django_filters.CharFilter(field_name="city", lookup_expr="iexact")
+    model = slug_choice_filter("vehicle_model", _("Model"), model_choices)
+    maker = slug_choice_filter("vehicle_model__maker", _("Maker"), maker_choices)
+    city = CaseInsensitiveFilter(field_name="city")
     place = django_filters.CharFilter(field_name="place", lookup_expr="icontains")
     status = django_filters.MultipleChoiceFilter(
         field_name="claim_status",
@@ -186,15 +240,11 @@ class PricePointFilterSet(SearchFilterSet, DateRangeMixin):
         "notes",
     )
 
-    model = slug_choice_filter(VehicleModel, "vehicle_model", _("Model"), models_with_makers())
-    maker = slug_choice_filter(Company, "vehicle_model__maker", _("Maker"), maker_queryset())
+    model = slug_choice_filter("vehicle_model", _("Model"), model_choices)
+    maker = slug_choice_filter("vehicle_model__maker", _("Maker"), maker_choices)
     market = django_filters.MultipleChoiceFilter(choices=countries_in(PricePoint, "market"))
     # ``currency`` in the query string is the display currency; this is the price's own.
-    price_currency = django_filters.CharFilter(
-        field_name="currency",
-        lookup_expr="iexact",
-        label=_("Quoted in"),
-    )
+    price_currency = CurrencyCodeFilter(field_name="currency", label=_("Quoted in"))
     kind = django_filters.MultipleChoiceFilter(choices=PricePoint.Kind.choices)
     status = django_filters.MultipleChoiceFilter(
         field_name="claim_status",
@@ -217,8 +267,8 @@ class MarketEventFilterSet(SearchFilterSet, DateRangeMixin):
     search_fields = ("title", "description", "place", "city", "companies__name", "notes")
 
     kind = django_filters.MultipleChoiceFilter(choices=MarketEvent.Kind.choices)
-    company = slug_choice_filter(Company, "companies", _("Company"))
-    model = slug_choice_filter(VehicleModel, "vehicle_models", _("Model"), models_with_makers())
+    company = slug_choice_filter("companies", _("Company"), company_choices, distinct=True)
+    model = slug_choice_filter("vehicle_models", _("Model"), model_choices, distinct=True)
     status = django_filters.MultipleChoiceFilter(
         field_name="claim_status",
         choices=ClaimStatus.choices,
@@ -241,13 +291,8 @@ class MarketEventFilterSet(SearchFilterSet, DateRangeMixin):
 class NewsItemFilterSet(SearchFilterSet, DateRangeMixin):
     search_fields = ("headline", "summary", "body", "publisher__name")
 
-    publisher = slug_choice_filter(
-        Company,
-        "publisher",
-        _("Publisher"),
-        Company.objects.filter(published_news__isnull=False).distinct(),
-    )
-    company = slug_choice_filter(Company, "companies", _("Mentions company"))
+    publisher = slug_choice_filter("publisher", _("Publisher"), publisher_choices)
+    company = slug_choice_filter("companies", _("Mentions company"), company_choices, distinct=True)
 
     class Meta:
         model = NewsItem
@@ -258,8 +303,8 @@ class NewsItemFilterSet(SearchFilterSet, DateRangeMixin):
 
 
 class ExchangeRateFilterSet(DateRangeMixin):
-    base = django_filters.CharFilter(field_name="base", lookup_expr="iexact")
-    quote = django_filters.CharFilter(field_name="quote", lookup_expr="iexact")
+    base = CurrencyCodeFilter(field_name="base")
+    quote = CurrencyCodeFilter(field_name="quote")
     source = django_filters.MultipleChoiceFilter(choices=ExchangeRate.Source.choices)
 
     class Meta:
@@ -270,7 +315,7 @@ class ExchangeRateFilterSet(DateRangeMixin):
 class PersonFilterSet(SearchFilterSet):
     search_fields = ("name", "role", "organisation__name")
 
-    company = slug_choice_filter(Company, "organisation", _("Organisation"))
+    company = slug_choice_filter("organisation", _("Organisation"), company_choices)
 
     class Meta:
         model = Person

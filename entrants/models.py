@@ -48,6 +48,27 @@ def currency_code_constraint(field, name):
     )
 
 
+def list_indexes(prefix, dated=(), plain=(), case_insensitive=()):
+    """Return the indexes a list needs: the date sort (with the key as tie-breaker); each of
+    ``dated`` filters followed by the date sort, so a filtered page reads its rows in order
+    from one index; each ``plain`` sort on its own; and ``Lower(field)`` with the date for the
+    ``case_insensitive`` filters (``entrants.filtersets.CaseInsensitiveFilter``)."""
+    indexes = [models.Index(fields=["date", "id"], name=f"{prefix}_date")]
+    indexes += [
+        models.Index(fields=[field, "date", "id"], name=f"{prefix}_{field[:12]}_date")
+        for field in dated
+    ]
+    indexes += [
+        models.Index(fields=field.split("+"), name=f"{prefix}_{field.replace('+', '_')[:16]}")
+        for field in plain
+    ]
+    indexes += [
+        models.Index(Lower(field), F("date"), F("id"), name=f"{prefix}_{field[:10]}_lower")
+        for field in case_insensitive
+    ]
+    return indexes
+
+
 class CurrencyField(models.CharField):
     """An ISO 4217 currency code."""
 
@@ -178,6 +199,10 @@ class Company(SluggedModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["kind"], name="company_kind"),
+            models.Index(fields=["country"], name="company_country"),
+        ]
         verbose_name_plural = "companies"
         constraints = [
             models.UniqueConstraint(
@@ -311,6 +336,14 @@ class VehicleModel(SluggedModel):
 
     class Meta:
         ordering = ["maker__name", "name", "variant"]
+        indexes = [
+            models.Index(fields=["stage_in_pakistan"], name="vmodel_stage"),
+            models.Index(fields=["powertrain"], name="vmodel_powertrain"),
+            models.Index(fields=["body_type"], name="vmodel_body_type"),
+            models.Index(fields=["battery_kwh"], name="vmodel_battery"),
+            models.Index(fields=["range_km"], name="vmodel_range"),
+            models.Index(fields=["name", "variant"], name="vmodel_name"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 "maker",
@@ -399,6 +432,7 @@ class Person(SluggedModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["role"], name="person_role")]
         verbose_name_plural = "people"
 
     def __str__(self):
@@ -459,6 +493,10 @@ class NewsItem(SluggedModel):
 
     class Meta:
         ordering = ["-date", "headline"]
+        indexes = [
+            *list_indexes("news", dated=["publisher"]),
+            models.Index(fields=["headline"], name="news_headline"),
+        ]
         verbose_name = "news item"
         constraints = [
             models.UniqueConstraint(
@@ -610,6 +648,11 @@ class Partnership(Fact):
 
     class Meta:
         ordering = ["-date", "company__name"]
+        indexes = list_indexes(
+            "partnership",
+            dated=["kind", "status", "claim_status"],
+            plain=["scope"],
+        )
         constraints = [
             models.CheckConstraint(
                 condition=~Q(company=F("partner")),
@@ -672,6 +715,12 @@ class Sighting(Fact):
 
     class Meta:
         ordering = ["-date", "place"]
+        indexes = list_indexes(
+            "sighting",
+            dated=["claim_status", "vehicle_model"],
+            plain=["place", "city", "quantity"],
+            case_insensitive=["city"],
+        )
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__isnull=True) | Q(quantity__gte=1),
@@ -717,6 +766,11 @@ class PricePoint(Fact):
 
     class Meta:
         ordering = ["-date", "vehicle_model__name"]
+        indexes = list_indexes(
+            "price",
+            dated=["currency", "market", "kind", "claim_status", "vehicle_model"],
+            plain=["currency+amount"],
+        )
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
@@ -841,6 +895,10 @@ class ExchangeRate(TimestampedModel):
 
     class Meta:
         ordering = ["-date", "base", "quote"]
+        indexes = [
+            *list_indexes("rate", dated=["base", "quote", "source", "claim_status"]),
+            models.Index(fields=["rate"], name="rate_rate"),
+        ]
         get_latest_by = "date"
         constraints = [
             models.CheckConstraint(
@@ -907,6 +965,11 @@ class MarketEvent(Fact):
 
     class Meta:
         ordering = ["-date", "title"]
+        indexes = list_indexes(
+            "event",
+            dated=["kind", "claim_status", "date_precision"],
+            plain=["title", "city"],
+        )
         verbose_name = "market event"
 
     def __str__(self):
@@ -953,6 +1016,7 @@ class Statement(Fact):
 
     class Meta:
         ordering = ["-date", "person__name"]
+        indexes = list_indexes("statement")
 
     def __str__(self):
         text = self.text if len(self.text) <= 60 else f"{self.text[:57]}…"

@@ -1,11 +1,29 @@
 """Reads that feed pages, charts and aggregates: each list's queryset with what it shows
 selected up front, and the timelines of the detail pages."""
 
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 from itertools import chain
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django_countries.fields import Country
 
+from entrants.cache import per_data_version
 from entrants.models import (
+    ClaimStatus,
     Company,
     ExchangeRate,
     MarketEvent,
@@ -14,6 +32,7 @@ from entrants.models import (
     Person,
     PricePoint,
     Sighting,
+    StatedConversion,
     Statement,
     VehicleModel,
 )
@@ -40,8 +59,22 @@ COUNTED_MODELS = [
 
 
 def headline_counts():
-    """Return (model options, count) for each kind of record the tracker holds."""
-    return [(model._meta, model.objects.count()) for model in COUNTED_MODELS]
+    """Return (model options, count) for each kind of record the tracker holds: one query,
+    once per data version (only a write changes them)."""
+    return per_data_version("headline-counts", _count_every_model)
+
+
+def _count_every_model():
+    parts = [
+        model.objects.order_by()
+        .annotate(counted=Value(index))
+        .values("counted")
+        .annotate(n=Count("pk"))
+        .values("counted", "n")
+        for index, model in enumerate(COUNTED_MODELS)
+    ]
+    counts = {row["counted"]: row["n"] for row in parts[0].union(*parts[1:], all=True)}
+    return [(model._meta, counts.get(index, 0)) for index, model in enumerate(COUNTED_MODELS)]
 
 
 def active_in_pakistan():
@@ -64,7 +97,7 @@ def companies_for_list():
     return (
         Company.objects.annotate(
             active_in_pakistan=active_in_pakistan(),
-            model_count=Count("vehicle_models", distinct=True),
+            model_count=count_of(VehicleModel.objects.all(), "maker"),
         )
         .select_related("parent")
         .prefetch_related("aliases")
@@ -85,31 +118,52 @@ def sightings_for_list():
     )
 
 
+# A price's stated conversions with their sources, in one query (not one per relation).
+STATED_CONVERSIONS = Prefetch(
+    "stated_conversions",
+    queryset=StatedConversion.objects.select_related("source__publisher"),
+)
+
+
 def prices_for_list():
     return PricePoint.objects.select_related(
         "vehicle_model__maker", "source__publisher"
-    ).prefetch_related("stated_conversions__source__publisher")
+    ).prefetch_related(STATED_CONVERSIONS)
 
 
 def events_for_list():
-    return MarketEvent.objects.select_related("source__publisher").prefetch_related(
-        "companies", "vehicle_models__maker"
+    return MarketEvent.objects.select_related("source__publisher").prefetch_related("companies")
+
+
+def count_of(queryset, field):
+    """Return a subquery counting the rows of ``queryset`` whose ``field`` is the outer row:
+    computed for the rows a page shows, where a JOIN and GROUP BY would count every row."""
+    counted = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def news_for_list():
+    """News items with how many facts cite each as their source."""
     return NewsItem.objects.select_related("publisher").annotate(
-        fact_count=Count("sightings", distinct=True)
-        + Count("pricepoints", distinct=True)
-        + Count("partnerships", distinct=True)
-        + Count("marketevents", distinct=True)
-        + Count("statements", distinct=True)
+        fact_count=sum(
+            (
+                count_of(model.objects.all(), "source")
+                for model in (Sighting, PricePoint, Partnership, MarketEvent, Statement)
+            ),
+            start=Value(0),
+        )
     )
 
 
 def people_for_list():
     return Person.objects.select_related("organisation").annotate(
-        statement_count=Count("statements", distinct=True)
+        statement_count=count_of(Statement.objects.all(), "person")
     )
 
 
@@ -126,20 +180,43 @@ def cited(queryset):
     return queryset.select_related("source__publisher").prefetch_related("other_sources__publisher")
 
 
+DETAIL_ROWS = 50
+
+
+def latest(queryset, limit=DETAIL_ROWS):
+    """Return the latest ``limit`` rows of ``queryset`` and whether there are more."""
+    rows = list(queryset.order_by("-date", "-pk")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
 def company_detail(company):
-    """Return everything known about ``company``, its facts as one dated timeline."""
-    partnerships = cited(
-        Partnership.objects.filter(Q(company=company) | Q(partner=company)).select_related(
-            "company", "partner"
+    """Return everything known about ``company``, its facts as one dated timeline (the latest
+    ``DETAIL_ROWS`` of each kind; the lists have the rest)."""
+    partnerships, more_partnerships = latest(
+        cited(
+            Partnership.objects.filter(Q(company=company) | Q(partner=company)).select_related(
+                "company", "partner"
+            )
         )
     )
-    sightings = cited(
-        Sighting.objects.filter(vehicle_model__maker=company).select_related("vehicle_model__maker")
+    sightings, more_sightings = latest(
+        cited(
+            Sighting.objects.filter(vehicle_model__maker=company).select_related(
+                "vehicle_model__maker"
+            )
+        )
     )
-    events = cited(MarketEvent.objects.filter(companies=company))
-    statements = cited(
-        Statement.objects.filter(Q(person__organisation=company) | Q(companies=company))
-        .select_related("person")
+    events, more_events = latest(cited(MarketEvent.objects.filter(companies=company)))
+    statements, more_statements = latest(
+        cited(
+            Statement.objects.filter(Q(person__organisation=company) | Q(companies=company))
+            .select_related("person")
+            .distinct()
+        )
+    )
+    news, more_news = latest(
+        NewsItem.objects.filter(Q(companies=company) | Q(publisher=company))
+        .select_related("publisher")
         .distinct()
     )
     return {
@@ -148,20 +225,73 @@ def company_detail(company):
         "people": company.people.all(),
         "subsidiaries": company.subsidiaries.all(),
         "timeline": timeline(partnerships, sightings, events, statements),
-        "news": NewsItem.objects.filter(Q(companies=company) | Q(publisher=company))
-        .select_related("publisher")
-        .distinct(),
+        "timeline_cut": more_partnerships or more_sightings or more_events or more_statements,
+        "detail_rows": DETAIL_ROWS,
+        "news": news,
+        "more_news": more_news,
     }
 
 
+@dataclass(slots=True)
+class Market:
+    """A market's code and name, looked up once per code (a Country's name is a translation
+    lookup on every access)."""
+
+    code: str
+    name: str
+
+
+@dataclass(slots=True)
+class PriceRow:
+    """A price with only what a history chart needs: ten thousand of these cost a tenth of
+    what as many model instances do."""
+
+    date: datetime.date | None
+    date_precision: str
+    amount: Decimal
+    currency: str
+    market: Market
+    kind: str
+    claim_status: str
+    converted: object = None
+
+    def get_kind_display(self):
+        return PricePoint.Kind(self.kind).label
+
+    def get_claim_status_display(self):
+        return ClaimStatus(self.claim_status).label
+
+
+def price_series(vehicle_model):
+    """Return every price of ``vehicle_model`` as ``PriceRow``s, oldest first, in one query."""
+    markets = {}
+    rows = []
+    for date, precision, amount, currency, code, kind, status in (
+        PricePoint.objects.filter(vehicle_model=vehicle_model)
+        .order_by("date", "pk")
+        .values_list(
+            "date", "date_precision", "amount", "currency", "market", "kind", "claim_status"
+        )
+    ):
+        if code not in markets:
+            markets[code] = Market(str(code), Country(code=code).name if code else "")
+        rows.append(PriceRow(date, precision, amount, currency, markets[code], kind, status))
+    return rows
+
+
 def model_detail(vehicle_model):
-    """Return everything known about ``vehicle_model``."""
+    """Return everything known about ``vehicle_model``: its latest prices, sightings, events
+    and partnerships (``DETAIL_ROWS`` of each; the lists have the rest)."""
+    prices, more_prices = latest(cited(vehicle_model.prices.prefetch_related(STATED_CONVERSIONS)))
+    sightings, more_sightings = latest(cited(vehicle_model.sightings.all()))
+    events, more_events = latest(cited(vehicle_model.events.all()))
     return {
-        "prices": cited(
-            vehicle_model.prices.prefetch_related("stated_conversions__source__publisher")
-        ).order_by("date", "amount"),
-        "sightings": cited(vehicle_model.sightings.all()),
-        "events": cited(vehicle_model.events.all()),
+        "prices": prices,
+        "more_prices": more_prices,
+        "sightings": sightings,
+        "more_sightings": more_sightings,
+        "events": events,
+        "more_events": more_events,
         "partnerships": cited(vehicle_model.partnerships.select_related("company", "partner")),
         "variants": VehicleModel.objects.filter(
             maker=vehicle_model.maker_id, name__iexact=vehicle_model.name

@@ -12,6 +12,11 @@ urlpatterns = [
     path("models/", versioned_page(views.ModelListView.as_view()), name="model_list"),
     path("models/<str:slug>/", versioned_page(views.model_detail), name="model_detail"),
     path(
+        "models/<str:slug>/price-history.json",
+        versioned_page(views.model_price_history),
+        name="model_price_history",
+    ),
+    path(
         "partnerships/",
         versioned_page(views.PartnershipListView.as_view()),
         name="partnership_list",

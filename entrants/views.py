@@ -7,7 +7,6 @@ facets and exports from ``listing``, conversion from ``currency`` and figures fr
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views import View
@@ -31,6 +30,8 @@ from entrants.listing import (
     Column,
     Facet,
     ListParams,
+    Total,
+    Window,
     choice_column,
     csv_response,
     db_ordering,
@@ -39,6 +40,7 @@ from entrants.listing import (
     json_response,
     link_column,
     partial_date_column,
+    read_page,
     sort_rows,
     sources_column,
     status_column,
@@ -96,13 +98,17 @@ class AnalystListView(View):
         """Return the rows after any Python-side work (conversion, amount ranges)."""
         return rows
 
-    def get_chart(self, rows, params):
+    def get_chart(self, rows, params, queryset):
+        """Return the chart of the rows shown (``queryset`` holds every filtered row)."""
         return None
+
+    # Filters applied in Python after conversion: while one is set, every row is read.
+    python_filters = ()
 
     def get(self, request):
         params = ListParams.parse(request.GET, self.get_columns(ListParams()), self.default_sort)
         columns = self.get_columns(params)
-        self.rates = RateTable.load() if self.uses_currency else None
+        self.rates = RateTable.current() if self.uses_currency else None
         filterset = self.filterset_class(
             request.GET or None, queryset=self.get_queryset(), request=request
         )
@@ -114,22 +120,28 @@ class AnalystListView(View):
         ordering = db_ordering(columns, params.sort)
         if ordering:
             queryset = queryset.order_by(*ordering)
-        in_python = self.uses_currency or ordering is None
-        rows = self.prepare_rows(all_rows(queryset), params, filterset) if in_python else queryset
-        if ordering is None:
-            rows = sort_rows(rows, columns, params.sort)
-
         if params.format == "csv":
+            rows = self.every_row(queryset, ordering, params, filterset, columns)
             return csv_response(rows, columns, request, self.title)
         if params.format == "json":
+            rows = self.every_row(queryset, ordering, params, filterset, columns)
             return json_response(rows, columns, request, self.export_meta(params))
 
-        paginator = Paginator(rows, self.page_size)
-        if params.page > paginator.num_pages and paginator.count:
-            errors.append(
-                f"There is no page {params.page}; the last page, {paginator.num_pages}, is shown."
-            )
-        page = paginator.get_page(params.page)
+        facets, total = facet_counts(
+            filterset.qs,
+            self.facets,
+            request.GET,
+            request.path,
+            ordering or db_ordering(columns, self.default_sort),
+        )
+        if ordering and not self.filtering_in_python(filterset):
+            page, missing = self.read_window(queryset, ordering, params.page, total)
+            page.object_list = self.prepare_rows(page.object_list, params, filterset)
+        else:
+            rows = list(self.every_row(queryset, ordering, params, filterset, columns))
+            page, missing = window_of_list(rows, params.page, self.page_size)
+        if missing:
+            errors.append(missing)
         context = {
             "title": self.title,
             "intro": self.intro,
@@ -139,13 +151,46 @@ class AnalystListView(View):
             "page": page,
             "errors": errors,
             "params": params,
-            "facets": facet_counts(filterset.qs, self.facets, request.GET, request.path),
+            "facets": facets,
             "currencies": DISPLAY_CURRENCIES if self.uses_currency else (),
-            "chart": self.get_chart(rows, params),
+            "chart": self.get_chart(page.object_list, params, queryset),
             "querystring": querystring_without(request.GET, "page", "format"),
             "headers": column_headers(request.GET, columns, params.sort),
         }
         return render(request, self.template_name, context)
+
+    def filtering_in_python(self, filterset):
+        if not filterset.is_bound or not self.python_filters:
+            return False
+        return any(
+            filterset.form.cleaned_data.get(name) is not None for name in self.python_filters
+        )
+
+    def every_row(self, queryset, ordering, params, filterset, columns):
+        """Yield every filtered row, prepared, in order: read and converted in chunks, or all
+        at once when the sort is on a value computed in Python."""
+        if ordering is None:
+            rows = self.prepare_rows(all_rows(queryset), params, filterset)
+            yield from sort_rows(rows, columns, params.sort)
+            return
+        for chunk in chunked(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+            yield from self.prepare_rows(chunk, params, filterset)
+
+    def read_window(self, queryset, ordering, number, total):
+        """Return the page ``number`` (or the last page, with a message, when there is no
+        such page) without reading the rows before it."""
+        last = max(1, -(-total.count // self.page_size))
+        if number > last and not total.more:
+            rows, has_next = read_page(queryset, ordering, last, self.page_size)
+            message = f"There is no page {number}; the last page, {last}, is shown."
+            return Window(rows, last, self.page_size, total, has_next), message
+        rows, has_next = read_page(queryset, ordering, number, self.page_size)
+        if rows or number == 1:
+            return Window(rows, number, self.page_size, total, has_next), ""
+        # Past the end of a list longer than the count reads: start again at the first page.
+        rows, has_next = read_page(queryset, ordering, 1, self.page_size)
+        message = f"There is no page {number}; the first page is shown."
+        return Window(rows, 1, self.page_size, total, has_next), message
 
     def export_meta(self, params):
         meta = {"list": self.title}
@@ -154,7 +199,35 @@ class AnalystListView(View):
         return meta
 
 
-def all_rows(queryset, chunk_size=2000):
+CHUNK_SIZE = 2000
+
+
+def chunked(iterable, size):
+    """Yield lists of ``size`` items (the last one shorter)."""
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def window_of_list(rows, number, page_size):
+    """Return page ``number`` of rows already in memory (and a message if there is none)."""
+    total = Total(len(rows))
+    last = max(1, -(-len(rows) // page_size))
+    message = ""
+    if number > last and rows:
+        message = f"There is no page {number}; the last page, {last}, is shown."
+        number = last
+    start = (number - 1) * page_size
+    shown = rows[start : start + page_size]
+    return Window(shown, number, page_size, total, start + page_size < len(rows)), message
+
+
+def all_rows(queryset, chunk_size=CHUNK_SIZE):
     """Return every row, prefetching related rows chunk by chunk: one prefetch over a hundred
     thousand ids is more than SQLite accepts in one query."""
     return list(queryset.iterator(chunk_size=chunk_size))
@@ -263,6 +336,7 @@ class ModelListView(AnalystListView):
     filterset_class = VehicleModelFilterSet
     default_sort = "model"
     uses_currency = True
+    python_filters = ("price_min", "price_max")
     facets = (
         Facet(
             "stage_in_pakistan",
@@ -426,6 +500,7 @@ class PriceListView(AnalystListView):
     filterset_class = PricePointFilterSet
     default_sort = "-date"
     uses_currency = True
+    python_filters = ("amount_min", "amount_max")
     facets = (
         Facet("market", "market", "Market"),
         Facet("currency", "price_currency", "Quoted in"),
@@ -454,7 +529,7 @@ class PriceListView(AnalystListView):
             ]
         return rows
 
-    def get_chart(self, rows, params):
+    def get_chart(self, rows, params, queryset):
         return charts.price_comparison(rows, params.currency, params.at_label)
 
     def get_columns(self, params):
@@ -615,7 +690,7 @@ class EventListView(AnalystListView):
             sources_column(),
         ]
 
-    def get_chart(self, rows, params):
+    def get_chart(self, rows, params, queryset):
         return charts.market_timeline(list(rows))
 
 
@@ -730,8 +805,9 @@ class RateListView(AnalystListView):
             status_column(),
         ]
 
-    def get_chart(self, rows, params):
-        return charts.rate_history(list(rows))
+    def get_chart(self, rows, params, queryset):
+        # The whole filtered history, not only the page's rates: a rate chart is its trend.
+        return charts.rate_history(list(queryset))
 
 
 # --- Detail pages -------------------------------------------------------------------------------
@@ -757,21 +833,48 @@ def company_detail(request, slug):
 def model_detail(request, slug):
     vehicle_model = get_object_or_404(VehicleModel.objects.select_related("maker"), slug=slug)
     params = currency_params(request)
+    rates = RateTable.current()
     data = selectors.model_detail(vehicle_model)
-    prices = all_rows(data.pop("prices"))
-    attach_conversions(prices, RateTable.load(), params)
+    attach_conversions(data["prices"], rates, params)
     return render(
         request,
         "entrants/model_detail.html",
         {
             "model": vehicle_model,
-            "prices": prices,
             "params": params,
             "errors": params.errors,
             "currencies": DISPLAY_CURRENCIES,
-            "chart": charts.price_history(vehicle_model, prices, params.currency, params.at_label),
+            "chart": price_history_chart(vehicle_model, rates, params),
             **data,
         },
+    )
+
+
+def price_history_chart(vehicle_model, rates, params):
+    series = selectors.price_series(vehicle_model)
+    for price in series:
+        price.converted = rates.convert_at(
+            price.amount, price.currency, params.currency, params.at, price.date
+        )
+    return charts.price_history(vehicle_model, series, params.currency, params.at_label)
+
+
+def model_price_history(request, slug):
+    """Return the price-history chart of a model as JSON: the Plotly figure and its table."""
+    vehicle_model = get_object_or_404(VehicleModel.objects.select_related("maker"), slug=slug)
+    params = currency_params(request)
+    if params.errors:
+        return error_response(params.errors)
+    chart = price_history_chart(vehicle_model, RateTable.current(), params)
+    return JsonResponse(
+        {
+            "title": chart.title,
+            "figure": chart.figure,
+            "headers": chart.headers,
+            "rows": chart.rows,
+            "note": chart.table_note or chart.empty_message,
+        },
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
     )
 
 
@@ -798,7 +901,7 @@ def price_detail(request, uuid):
         selectors.prices_for_list().prefetch_related("other_sources__publisher"), uuid=uuid
     )
     params = currency_params(request)
-    rates = RateTable.load()
+    rates = RateTable.current()
     attach_conversions([price], rates, params)
     conversions = [
         rates.convert_at(price.amount, price.currency, code, params.at, price.date)
@@ -845,12 +948,21 @@ def person_detail(request, slug):
 # --- Overview and conversion ----------------------------------------------------------------------
 
 
+OVERVIEW_PRICES = 100
+OVERVIEW_EVENTS = 200
+
+
 def home(request):
-    """Show the overview: headline counts, latest sightings and news, timeline, prices."""
+    """Show the overview: headline counts, latest sightings and news, timeline, prices.
+
+    The charts take the latest ``OVERVIEW_PRICES`` prices and ``OVERVIEW_EVENTS`` events (with
+    a link to the full lists), so the page costs the same with ten prices or a million."""
     params = currency_params(request)
-    prices = all_rows(selectors.prices_for_list().order_by("vehicle_model__maker__name", "date"))
-    attach_conversions(prices, RateTable.load(), params)
-    events = all_rows(selectors.events_for_list().order_by("date"))
+    prices = list(selectors.prices_for_list().order_by("-date", "-pk")[:OVERVIEW_PRICES])
+    prices.sort(key=lambda p: (p.vehicle_model.maker.name, p.date is not None, p.date or 0))
+    attach_conversions(prices, RateTable.current(), params)
+    events = list(selectors.events_for_list().order_by("-date", "-pk")[:OVERVIEW_EVENTS])
+    events.reverse()
     return render(
         request,
         "entrants/home.html",
@@ -862,7 +974,11 @@ def home(request):
             "errors": params.errors,
             "currencies": DISPLAY_CURRENCIES,
             "timeline_chart": charts.market_timeline(events),
+            "events_cut": len(events) == OVERVIEW_EVENTS,
             "price_chart": charts.price_comparison(prices, params.currency, params.at_label),
+            "prices_cut": len(prices) == OVERVIEW_PRICES,
+            "overview_prices": OVERVIEW_PRICES,
+            "overview_events": OVERVIEW_EVENTS,
             "rate_chart": charts.rate_history(list(selectors.exchange_rates())),
         },
     )
@@ -898,7 +1014,7 @@ def convert(request):
         return JsonResponse(
             {"errors": errors}, status=400, json_dumps_params={"ensure_ascii": False}
         )
-    conversion = RateTable.load().convert(amount, codes["from"], codes["to"], on)
+    conversion = RateTable.current().convert(amount, codes["from"], codes["to"], on)
     status = 200 if not conversion.missing else 404
     data = conversion.as_dict()
     if conversion.missing:

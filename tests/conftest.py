@@ -29,8 +29,12 @@ def plain_static_files(settings):
 
 @pytest.fixture(autouse=True)
 def empty_page_cache():
-    """Start each test with an empty page cache: the data version is rolled back with the
-    test's transaction, so a page cached by an earlier test could otherwise be served."""
+    """Start each test with an empty page cache and no values kept per data version: the data
+    version is rolled back with the test's transaction, so a page cached by an earlier test
+    could otherwise be served."""
     from django.core.cache import cache
 
+    from entrants.cache import forget_per_version_values
+
     cache.clear()
+    forget_per_version_values()

@@ -56,7 +56,7 @@ def test_exports_and_errors_are_cached_by_their_own_url(client):
     factories.SightingFactory(city="Lahore")
     csv_page = client.get("/sightings/?format=csv")
     assert csv_page["Content-Type"].startswith("text/csv")
-    assert client.get("/sightings/?format=csv").content == csv_page.content
+    assert client.get("/sightings/?format=csv").getvalue() == csv_page.getvalue()
     bad = client.get("/sightings/?format=json&sort=nonsense")
     assert bad.status_code == 400
     assert client.get("/sightings/?format=json&sort=nonsense").status_code == 400

@@ -34,7 +34,7 @@ def names(client, path, key, **params):
 def test_every_list_answers_with_the_reference_data(client, reference_data, name):
     response = client.get(f"/{name}/")
     assert response.status_code == 200
-    assert response.context["page"].paginator.count > 0
+    assert response.context["page"].total.count > 0
 
 
 @pytest.mark.parametrize(
@@ -437,16 +437,16 @@ def test_csv_export_equals_the_filtered_rows_all_of_them(client):
     factories.SightingFactory.create_batch(5, city="Lahore")
     response = client.get("/sightings/", {"city": "karachi", "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    records = list(csv.DictReader(io.StringIO(response.content.decode())))
+    records = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(records) == 30  # all rows, not one page of 25
     assert {record["city"] for record in records} == {"Karachi"}
     page = client.get("/sightings/", {"city": "karachi"})
-    assert page.context["page"].paginator.count == 30
+    assert page.context["page"].total.count == 30
 
 
 def test_csv_export_never_emits_a_formula(client):
     factories.SightingFactory(place='=HYPERLINK("http://evil")', city="+cmd")
-    content = client.get("/sightings/", {"format": "csv"}).content.decode()
+    content = b"".join(client.get("/sightings/", {"format": "csv"}).streaming_content).decode()
     assert "'=HYPERLINK" in content
     assert ",=" not in content and "\n=" not in content
 
@@ -508,29 +508,59 @@ def build_related_rows(count):
     factories.ExchangeRateFactory(base="USD", quote="CNY", rate=Decimal("7.1"))
 
 
-# Queries per page: the data version (page cache), the page's rows, its count, its facets, the
-# filter form's choices and the exchange rates (once) — never one per row. Pinned so that an
-# N+1 shows as a failure.
+# Queries per list page: the data version (page cache), the count with the facets (one UNION
+# query), the page's rows (with their joins) and at most one prefetch — never one per row, and
+# not more for page 1,000. Pinned so that an N+1 shows as a failure.
 LIST_QUERIES = {
-    "companies": 8,
-    "models": 9,
-    "partnerships": 7,
-    "sightings": 8,
-    "prices": 13,
-    "events": 15,
-    "news": 6,
-    "people": 5,
+    "companies": 4,
+    "models": 4,
+    "partnerships": 3,
+    "sightings": 3,
+    "prices": 4,
+    "events": 4,
+    "news": 3,
+    "people": 3,
+}
+# What the first page after a write reads once for every page until the next write: the
+# filters' lists of models and companies and the exchange-rate table.
+READ_ONCE_PER_VERSION = {
+    "companies": 1,
+    "models": 2,
+    "partnerships": 1,
+    "sightings": 2,
+    "prices": 4,
+    "events": 2,
+    "news": 2,
+    "people": 1,
 }
 
 
 @pytest.mark.parametrize("name", LISTS)
 def test_list_query_count_is_pinned(client, django_assert_num_queries, name):
+    assert LIST_QUERIES[name] <= 4
     build_related_rows(3)
-    with django_assert_num_queries(LIST_QUERIES[name]):
+    with django_assert_num_queries(LIST_QUERIES[name] + READ_ONCE_PER_VERSION[name]):
         assert client.get(f"/{name}/").status_code == 200
-    build_related_rows(3)
+    # Another page (the page cache does not answer), same data version.
     with django_assert_num_queries(LIST_QUERIES[name]):
+        assert client.get(f"/{name}/?sort=-{LIST_SORT[name]}").status_code == 200
+    build_related_rows(3)
+    with django_assert_num_queries(LIST_QUERIES[name] + READ_ONCE_PER_VERSION[name]):
         client.get(f"/{name}/")
+    with django_assert_num_queries(LIST_QUERIES[name]):
+        assert client.get(f"/{name}/?sort={LIST_SORT[name]}").status_code == 200
+
+
+LIST_SORT = {
+    "companies": "name",
+    "models": "model",
+    "partnerships": "date",
+    "sightings": "date",
+    "prices": "date",
+    "events": "date",
+    "news": "date",
+    "people": "name",
+}
 
 
 def enrich(model, news, person):
@@ -562,16 +592,19 @@ def enrich(model, news, person):
         mention.people.add(person)
 
 
+# Detail pages show several kinds of related facts, each with its sources: a constant number
+# of queries (the latest 50 of each kind), not yet the lists' four. Each count here is the first
+# read after a write (the rate table and the headline counts are then read once).
 DETAIL_QUERIES = {
     "company": 16,
-    "model": 19,
+    "model": 18,
     "partnership": 8,
     "sighting": 6,
-    "price": 8,
+    "price": 6,
     "event": 10,
     "news": 19,
     "person": 7,
-    "overview": 23,
+    "overview": 10,
 }
 
 

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from entrants.currency import format_amount
 from entrants.dates import format_partial_date
-from entrants.models import ClaimStatus, Company
+from entrants.models import ClaimStatus, Company, ExchangeRate
 
 STATUS_COLOURS = {
     ClaimStatus.CONFIRMED: "#1b7f4b",
@@ -263,25 +263,34 @@ def rate_history(rates):
     title = "Exchange rates: USD/PKR, USD/CNY and the CNY/PKR cross"
     headers = ["Date", "Pair", "Rate", "Source"]
     series = defaultdict(dict)
-    table_rows = []
     for rate in rates:
         pair = (rate.base, rate.quote)
         if pair in RATE_PAIRS[:2]:
             series[pair][rate.date] = rate
-            table_rows.append(
-                [
-                    rate.date.isoformat(),
-                    f"{rate.base}/{rate.quote}",
-                    f"{rate.rate.normalize():f}",
-                    rate.get_source_display(),
-                ]
-            )
     cross = {
         day: series[("USD", "PKR")][day].rate / series[("USD", "CNY")][day].rate
         for day in series[("USD", "PKR")].keys() & series[("USD", "CNY")].keys()
     }
-    for day, value in sorted(cross.items()):
-        table_rows.append([day.isoformat(), "CNY/PKR", f"{value:.4f}", "cross through USD"])
+    # The table lists the latest TABLE_ROWS points; labels are looked up only for those.
+    points = [
+        (day, f"{base}/{quote}", rate)
+        for (base, quote), by_day in series.items()
+        for day, rate in by_day.items()
+    ] + [(day, "CNY/PKR", value) for day, value in cross.items()]
+    points.sort(key=lambda point: (point[0], point[1]))
+    shown = points[-TABLE_ROWS:]
+    sources = dict(ExchangeRate.Source.choices)
+    table_rows = [
+        [day.isoformat(), pair, f"{value:.4f}", "cross through USD"]
+        if pair == "CNY/PKR"
+        else [day.isoformat(), pair, f"{value.rate.normalize():f}", str(sources[value.source])]
+        for day, pair, value in shown
+    ]
+    table_note = (
+        f"The latest {TABLE_ROWS} of {len(points):,} rates; the CSV has them all."
+        if len(points) > TABLE_ROWS
+        else ""
+    )
     if not any(series.values()):
         return Chart(
             "rate-chart", title, None, headers, table_rows, "No exchange rates are recorded yet."
@@ -311,7 +320,7 @@ def rate_history(rates):
             col=1,
         )
     figure = finish(figure, height=520, showlegend=False)
-    return Chart("rate-chart", title, figure, headers, sorted(table_rows))
+    return Chart("rate-chart", title, figure, headers, table_rows, table_note=table_note)
 
 
 def market_timeline(events):

@@ -200,6 +200,7 @@ class Company(SluggedModel):
     class Meta:
         ordering = ["name"]
         indexes = [
+            models.Index(fields=["name"], name="company_name"),
             models.Index(fields=["kind"], name="company_kind"),
             models.Index(fields=["country"], name="company_country"),
         ]
@@ -432,7 +433,10 @@ class Person(SluggedModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["role"], name="person_role")]
+        indexes = [
+            models.Index(fields=["name"], name="person_name"),
+            models.Index(fields=["role"], name="person_role"),
+        ]
         verbose_name_plural = "people"
 
     def __str__(self):
@@ -895,10 +899,6 @@ class ExchangeRate(TimestampedModel):
 
     class Meta:
         ordering = ["-date", "base", "quote"]
-        indexes = [
-            *list_indexes("rate", dated=["base", "quote", "source", "claim_status"]),
-            models.Index(fields=["rate"], name="rate_rate"),
-        ]
         get_latest_by = "date"
         constraints = [
             models.CheckConstraint(
@@ -921,7 +921,11 @@ class ExchangeRate(TimestampedModel):
             currency_code_constraint("base", "exchange_rate_base_iso"),
             currency_code_constraint("quote", "exchange_rate_quote_iso"),
         ]
-        indexes = [models.Index(fields=["base", "quote", "date"], name="exchange_rate_lookup")]
+        indexes = [
+            models.Index(fields=["base", "quote", "date"], name="exchange_rate_lookup"),
+            *list_indexes("rate", dated=["quote", "source", "claim_status"]),
+            models.Index(fields=["rate"], name="rate_rate"),
+        ]
 
     def __str__(self):
         return (

@@ -44,6 +44,7 @@ from entrants.listing import (
     sort_rows,
     sources_column,
     status_column,
+    without_timestamps,
 )
 from entrants.models import (
     ClaimStatus,
@@ -169,6 +170,7 @@ class AnalystListView(View):
     def every_row(self, queryset, ordering, params, filterset, columns):
         """Yield every filtered row, prepared, in order: read and converted in chunks, or all
         at once when the sort is on a value computed in Python."""
+        queryset = without_timestamps(queryset)
         if ordering is None:
             rows = self.prepare_rows(all_rows(queryset), params, filterset)
             yield from sort_rows(rows, columns, params.sort)

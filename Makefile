@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-installed-stamp
 
-.PHONY: run test install setup lint clean bench
+.PHONY: run test install setup lint clean bench serve
+# `make serve`: production settings under gunicorn (see README, "Operations").
+BIND ?= 127.0.0.1:8000
+WORKERS ?= 2
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -17,14 +20,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Development set-up: debug mode (no secret key needed); `make serve` does its own set-up.
 setup: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_reference_data
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(BIN)/python manage.py load_reference_data
+	DJANGO_DEBUG=1 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 run: setup
 	@echo "Serving the dashboard at http://127.0.0.1:$(PORT)/ (admin: /admin/)"
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+serve: install
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve runs with production settings: set DJANGO_SECRET_KEY (and DJANGO_ALLOWED_HOSTS); see README, Operations."; exit 1; }
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_reference_data
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn evmarket.wsgi:application --bind $(BIND) --workers $(WORKERS) \
+		--worker-class gthread --threads 4 --timeout 60 --graceful-timeout 20 \
+		--access-logfile - --forwarded-allow-ips 127.0.0.1
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

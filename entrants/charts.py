@@ -131,7 +131,8 @@ def price_comparison(prices, currency, at_label):
         figure.add_trace(
             go.Bar(
                 name=market,
-                x=[labels[id(p)] for p in rows],
+                # Category labels are drawn as HTML too: the model name is stored text.
+                x=[escape_hover(labels[id(p)]) for p in rows],
                 y=[float(p.converted.amount) for p in rows],
                 hovertext=[hover_text(p, currency) for p in rows],
                 hoverinfo="text",
@@ -353,6 +354,8 @@ def market_timeline(events):
         first, last = spans.get(brand, (event.date, event.date))
         spans[brand] = (min(first, event.date), max(last, event.date))
     brand_order = sorted(spans, key=lambda brand: spans[brand][0], reverse=True)
+    # Brand names label the y axis, which Plotly draws as HTML: escape them as in hover text.
+    label = {brand: escape_hover(brand) for brand in brand_order}
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
@@ -362,7 +365,7 @@ def market_timeline(events):
                 for brand in brand_order
                 for value in (spans[brand][0].isoformat(), spans[brand][1].isoformat(), None)
             ],
-            y=[value for brand in brand_order for value in (brand, brand, None)],
+            y=[value for brand in brand_order for value in (label[brand], label[brand], None)],
             mode="lines",
             line={"color": "#cfd6de", "width": 10},
             hoverinfo="skip",
@@ -376,7 +379,7 @@ def market_timeline(events):
             go.Scatter(
                 name=str(status.label),
                 x=[e.date.isoformat() for _, e in chosen],
-                y=[brand for brand, _ in chosen],
+                y=[label[brand] for brand, _ in chosen],
                 mode="markers",
                 marker={"size": 12, "color": colour, "line": {"color": "#ffffff", "width": 1}},
                 hovertext=[
@@ -397,7 +400,11 @@ def market_timeline(events):
     figure = finish(
         figure,
         xaxis={"type": "date", "gridcolor": "#e5e8ec"},
-        yaxis={"categoryorder": "array", "categoryarray": brand_order, "automargin": True},
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": [label[brand] for brand in brand_order],
+            "automargin": True,
+        },
         height=max(320, 34 * len(brand_order) + 140),
     )
     return Chart("timeline-chart", title, figure, headers, table_rows)

@@ -1,15 +1,14 @@
-"""Settings for the Pakistan EV market tracker, driven by environment variables.
-
-DJANGO_DEBUG        "1" to turn debug mode on (``make run`` does); off by default.
-DJANGO_SECRET_KEY   the secret key; an insecure development key is used when unset.
-DJANGO_ALLOWED_HOSTS comma-separated host names (default: localhost, 127.0.0.1).
-DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/evmarket; SQLite db.sqlite3 by default.
+"""Settings for the Pakistan EV market tracker, driven by environment variables (the README's
+"Configuration" lists them all). Production by default: debug mode is off unless
+``DJANGO_DEBUG=1`` (``make run`` sets it), and then a secret key must be given.
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,9 +22,15 @@ def env_flag(name, default=False):
 
 
 DEBUG = env_flag("DJANGO_DEBUG")
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "django-insecure-development-key-do-not-use-in-production"
-)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Outside debug mode the tracker needs a secret key: "
+            "set DJANGO_SECRET_KEY to a long random string (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'), or DJANGO_DEBUG=1 for development."
+        )
+    SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = [
     host.strip()
     for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
@@ -41,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "django_filters",
     "django_countries",
     "simple_history",
@@ -58,6 +64,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out address or user is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "evmarket.urls"
@@ -82,7 +97,9 @@ WSGI_APPLICATION = "evmarket.wsgi.application"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        # Connections are kept for a minute and checked before reuse, so a database restart
+        # costs the requests during the restart, not a stale connection per worker after it.
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0" if DEBUG else "60")),
         conn_health_checks=True,
     )
 }
@@ -141,3 +158,68 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Django 6 behaviour now: a URL typed without a scheme is taken as https.
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# --- Security -----------------------------------------------------------------------------------
+# HTTPS everywhere outside debug mode. Behind a proxy that terminates TLS (nginx, see README),
+# the proxy says so with X-Forwarded-Proto; set DJANGO_SECURE_SSL_REDIRECT=0 only where no proxy
+# and no TLS exist (a loopback benchmark).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
+
+# Content-Security-Policy (django-csp) on every response, the admin's included: scripts only
+# from this site (no inline script, no eval). Inline *styles* stay allowed: plotly.js writes its
+# own <style> element, and the admin uses style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Analyst pages are public (read-only) unless this asks for a signed-in user.
+ANALYST_LOGIN_REQUIRED = env_flag("DJANGO_ANALYST_LOGIN_REQUIRED")
+
+# Admin login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one user name
+# from one address, that pair is locked out for AXES_COOLOFF_TIME. `manage.py axes_reset`
+# releases every lock at once; a successful login resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind the proxy of the README the client's address is the last X-Forwarded-For entry.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+}

@@ -2,15 +2,22 @@
 
 They skip when Chromium is not installed, unless REQUIRE_BROWSER=1 (CI sets it, and installs
 Chromium), in which case a missing browser is a failure.
+
+Every page they open fails its test if it meets a Content Security Policy violation; axe-core
+checks the analyst pages against WCAG 2.1 A and AA.
 """
 
 import os
 import shutil
+from importlib.resources import files
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+from entrants.models import Sighting, VehicleModel
+from tests.factories import SightingFactory
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -29,6 +36,27 @@ sync_api = pytest.importorskip("playwright.sync_api")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+
+# Chromium's console names the policy in every refusal ("Executing inline script violates the
+# following Content Security Policy directive 'script-src 'self''...", the same for an inline
+# event handler, a refused load, or eval's EvalError).
+CSP = "Content Security Policy"
+# Also report each violation event, with the directive and the place in the page that broke it,
+# in case the console's wording changes. An init script runs outside the page's policy.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => console.error(
+  `Content Security Policy violation: ${event.violatedDirective} refused `
+  + `${event.blockedURI || "inline code"} in ${event.sourceFile || document.URL}`
+  + (event.lineNumber ? `, line ${event.lineNumber}` : "")));
+"""
+
+# axe-core as axe-playwright-python ships it; evaluated through the DevTools protocol, it runs
+# whatever the page's script-src says (a <script> element would be refused, rightly).
+AXE_SCRIPT = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+WCAG_21_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
@@ -55,21 +83,49 @@ def site(live_server, transactional_db):
     return live_server.url
 
 
-@pytest.fixture
-def page(browser):
-    """A page that records every console error and uncaught exception."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def new_watched_page(browser, **context_options):
+    """Open a page in a new context that records on ``page.problems`` every console error,
+    uncaught exception and Content Security Policy violation."""
+    context = browser.new_context(**{"viewport": DESKTOP, **context_options})
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.problems = []
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error" and page.problems.append(f"console: {message.text}")
-        ),
-    )
-    page.on("pageerror", lambda error: page.problems.append(f"pageerror: {error}"))
-    yield page
-    context.close()
+
+    def on_console(message):
+        if message.type == "error" or CSP in message.text:
+            page.problems.append(f"console {message.type} on {page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: page.problems.append(f"pageerror on {page.url}: {error}"))
+    return page
+
+
+@pytest.fixture
+def open_page(browser):
+    """Return a function that opens a watched page (``new_watched_page``); fail the test at
+    teardown if any of its pages met a Content Security Policy violation."""
+    pages = []
+
+    def open_page(**context_options):
+        pages.append(new_watched_page(browser, **context_options))
+        return pages[-1]
+
+    yield open_page
+    try:
+        for page in pages:
+            if not page.is_closed():
+                page.evaluate("0")  # a round trip delivers the console messages under way
+        violations = [problem for page in pages for problem in page.problems if CSP in problem]
+    finally:
+        for page in pages:
+            page.context.close()
+    assert not violations, f"{CSP} violations:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def page(open_page):
+    """A desktop-sized watched page."""
+    return open_page()
 
 
 def wait_for_charts(page, count):
@@ -121,27 +177,61 @@ def test_filter_form_round_trips_through_the_url(page, site):
     assert page.problems == []
 
 
-def test_keyboard_alone_applies_a_filter(page, site):
-    page.goto(f"{site}/models/")
-    page.focus("input[name=q]")
-    page.keyboard.type("max")
+def press_tab_until(page, selector, limit=60):
+    """Press Tab until the element that ``selector`` matches has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("selector => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"{limit} presses of Tab did not reach {selector}")
+
+
+def assert_visibly_focused(page):
+    """Assert that the focused element draws the site's focus ring: an outline of at least 2px
+    (Chromium's own is 1px) or a box shadow."""
+    outline, width, shadow = page.evaluate(
+        """() => {
+            const style = getComputedStyle(document.activeElement);
+            return [style.outlineStyle, parseFloat(style.outlineWidth), style.boxShadow];
+        }"""
+    )
+    focused = page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+    assert (outline != "none" and width >= 2) or shadow != "none", (
+        f"no visible focus ring on {focused}: outline {outline} {width}px, shadow {shadow}"
+    )
+
+
+def test_keyboard_alone_filters_a_list(page, site):
+    seal = VehicleModel.objects.get(slug="byd-seal")
+    SightingFactory.create_batch(2, vehicle_model=seal, place="Gwadar port", city="Gwadar")
+    assert Sighting.objects.count() > 2
+    page.goto(f"{site}/sightings/")
+
+    # The first Tab shows the skip link.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    assert page.locator(".skip").bounding_box()["x"] >= 0
+    assert_visibly_focused(page)
+
+    press_tab_until(page, "#id_city")
+    assert_visibly_focused(page)
+    page.keyboard.type("gwadar")
+    press_tab_until(page, ".filter-form button[type=submit]")
+    assert_visibly_focused(page)
     page.keyboard.press("Enter")
-    page.wait_for_url("**q=max**")
-    assert page.locator("table.data tbody tr").count() == 1
+
+    page.wait_for_url("**city=gwadar**")
+    assert page.locator("#results-heading").inner_text().startswith("2 rows")
+    assert page.locator("table.data tbody tr", has_text="Gwadar port").count() == 2
+    assert page.locator("table.data tbody tr").count() == 2
+    assert page.input_value("#id_city") == "gwadar"
     assert page.problems == []
 
 
+# The overview and the lists are walked by the accessibility test below, which asserts the same.
 @pytest.mark.parametrize(
     "path",
     [
-        "/companies/",
-        "/models/",
-        "/partnerships/",
-        "/sightings/",
-        "/prices/",
-        "/events/",
-        "/news/",
-        "/people/",
         "/companies/air-link-communication/",
         "/news/br-2024-09-28-xiaomi-electric-cars-karachi-port/",
         "/people/lei-jun/",
@@ -154,18 +244,108 @@ def test_pages_load_without_console_errors(page, site, path):
     assert page.problems == []
 
 
-def test_pages_fit_a_phone(browser, site):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
-    phone = context.new_page()
+def test_pages_fit_a_phone(open_page, site):
+    phone = open_page(viewport=PHONE, is_mobile=True)
+    for path in ("/", "/prices/", "/models/xiaomi-su7/"):
+        phone.goto(f"{site}{path}")
+        overflow = phone.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"{path} scrolls sideways by {overflow}px on a phone"
+
+
+def axe_violations(page):
+    """Run axe-core's WCAG 2.1 A and AA rules on the page; return its violations."""
+    page.evaluate(AXE_SCRIPT)
+    return page.evaluate(
+        """async (tags) => {
+            const results = await axe.run(document, {
+                runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+            });
+            return results.violations.map((violation) => ({
+                id: violation.id, impact: violation.impact, help: violation.help,
+                targets: violation.nodes.map((node) => node.target.join(" ")),
+            }));
+        }""",
+        WCAG_21_A_AA,
+    )
+
+
+def describe(path, violation, shown=8):
+    """Return one line naming a violation and the first ``shown`` elements it was found on."""
+    targets = violation["targets"]
+    where = "; ".join(targets[:shown])
+    if len(targets) > shown:
+        where += f" and {len(targets) - shown} more"
+    return f"{path}: {violation['id']} ({violation['impact']}) {violation['help']} — {where}"
+
+
+ACCESSIBLE_PAGES = [
+    "/",
+    "/companies/",
+    "/models/",
+    "/partnerships/",
+    "/sightings/",
+    "/prices/",
+    "/events/",
+    "/news/",
+    "/people/",
+    "/rates/",
+    # A detail page with a price chart and table. The overview, prices, events and rates draw
+    # their charts too.
+    "/models/xiaomi-su7-max/",
+]
+
+
+def test_pages_have_no_serious_accessibility_violations(open_page, site):
+    """axe-core finds nothing serious or critical on the overview, every list, a detail page
+    and a chart page (once their charts are drawn), nor on a list on a phone; each page has one
+    h1 and no console error."""
+    desktop, phone = open_page(), open_page(viewport=PHONE, is_mobile=True)
+    visits = [(desktop, path) for path in ACCESSIBLE_PAGES] + [(phone, "/prices/")]
+    found, headings = [], {}
+    for page, path in visits:
+        page.goto(f"{site}{path}")
+        charts = page.locator("[data-figure]").count()
+        if charts:
+            wait_for_charts(page, charts)
+        label = f"{path} (phone)" if page is phone else path
+        headings[label] = page.locator("h1").count()
+        found += [describe(label, violation) for violation in axe_violations(page)]
+    serious = [line for line in found if "(serious)" in line or "(critical)" in line]
+    assert not serious, "axe-core (WCAG 2.1 A/AA) found:\n" + "\n".join(found)
+    assert desktop.problems + phone.problems == []
+    assert set(headings.values()) == {1}, headings
+
+
+def test_the_policy_refuses_inline_script_and_the_watch_sees_it(browser, site):
+    """A real page with an inline script slipped in: Chromium refuses to run it under the
+    page's own policy header, and the watch that fails every other test here notices."""
+    page = new_watched_page(browser)
+
+    def add_inline_script(route):
+        response = route.fetch()
+        route.fulfill(
+            status=response.status,
+            headers={
+                "Content-Type": response.headers["content-type"],
+                "Content-Security-Policy": response.headers["content-security-policy"],
+            },
+            body=response.text().replace(
+                "</body>", "<script>document.body.dataset.ran = 'yes';</script></body>"
+            ),
+        )
+
     try:
-        for path in ("/", "/prices/", "/models/xiaomi-su7/"):
-            phone.goto(f"{site}{path}")
-            overflow = phone.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            assert overflow <= 1, f"{path} scrolls sideways by {overflow}px on a phone"
+        page.route(f"{site}/companies/", add_inline_script)
+        with page.expect_console_message(lambda message: CSP in message.text) as message:
+            page.goto(f"{site}/companies/")
+        assert "script-src" in message.value.text
+        assert page.evaluate("document.body.dataset.ran") is None
+        page.evaluate("0")
+        assert any(CSP in problem for problem in page.problems)
     finally:
-        context.close()
+        page.context.close()
 
 
 ARTICLE = (

@@ -10,7 +10,15 @@
       responsive: true,
       displaylogo: false,
       modeBarButtonsToRemove: ["select2d", "lasso2d"],
-    }).then(function () { container.dataset.drawn = "true"; });
+    }).then(function () {
+      // The drawing is for the eye; screen readers get the same data from the table below it.
+      // Only the drawing is hidden: the tool bar's buttons (zoom, download) stay reachable, and
+      // a hidden element must not hold anything that takes the focus.
+      container.querySelectorAll(".main-svg").forEach(function (svg) {
+        svg.setAttribute("aria-hidden", "true");
+      });
+      container.dataset.drawn = "true";
+    });
   }
   document.querySelectorAll("[data-figure]").forEach(draw);
 })();

@@ -1,0 +1,27 @@
+"""Who may read the analyst pages, and how: read-only always, public unless the settings ask
+for a signed-in user (``DJANGO_ANALYST_LOGIN_REQUIRED=1``)."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseNotAllowed
+from django.urls import reverse
+
+SAFE_METHODS = ("GET", "HEAD")
+
+
+def analyst_page(view):
+    """Wrap an analyst view: any method but GET and HEAD is refused (405), and when
+    ``settings.ANALYST_LOGIN_REQUIRED`` is on, a visitor who is not signed in is sent to the
+    login page first — before the page cache, so a cached page is never shown to them."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in SAFE_METHODS:
+            return HttpResponseNotAllowed(SAFE_METHODS)
+        if settings.ANALYST_LOGIN_REQUIRED and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        return view(request, *args, **kwargs)
+
+    return wrapper

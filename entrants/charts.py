@@ -161,29 +161,18 @@ DETAILED_POINTS = 500
 TABLE_ROWS = 100
 
 
-def price_history(vehicle_model, prices, currency, at_label):
+def price_history(vehicle_model, series, currency, at_label):
     """Line chart of one model's prices over time, in ``currency``, one line per market.
 
-    ``prices`` have ``converted`` attached; only their own fields are read (no relation), so
-    they can be the light rows of ``selectors.price_series``."""
+    ``series`` is a ``selectors.PriceSeries`` with ``converted`` amounts attached: every price,
+    or for a long history each day's lowest and highest price per market (drawn as a marker
+    at the lowest with a bar up to the highest)."""
+    prices = series.rows
+    if series.daily is not None:
+        return daily_price_history(vehicle_model, series, currency, at_label)
     title = f"{vehicle_model}: price history in {currency}, {at_label}"
     headers = ["Date", "Market", "As quoted", f"In {currency}", "Status"]
-    latest = sorted(prices, key=lambda p: (p.date is not None, p.date or 0), reverse=True)
-    table_rows = [
-        [
-            format_partial_date(p.date, p.date_precision),
-            p.market.name,
-            format_amount(p.amount, p.currency),
-            "no rate" if p.converted.missing else format_amount(p.converted.amount, currency),
-            p.get_claim_status_display(),
-        ]
-        for p in latest[:TABLE_ROWS]
-    ]
-    table_note = (
-        f"The latest {TABLE_ROWS} of {len(prices):,} prices; the CSV has them all."
-        if len(prices) > TABLE_ROWS
-        else ""
-    )
+    table_rows, table_note = price_table(prices, series.total, currency)
     drawable = sorted(
         (p for p in prices if p.date and not p.converted.missing), key=lambda p: p.date
     )
@@ -239,6 +228,93 @@ def price_history(vehicle_model, prices, currency, at_label):
             "rangemode": "tozero",
         },
         xaxis={"type": "date", "title": {"text": "Price date"}, "range": padded_range(drawable)},
+        height=380,
+    )
+    return Chart("price-history", title, figure, headers, table_rows, table_note=table_note)
+
+
+def price_table(prices, total, currency):
+    """Return the rows (latest first, at most ``TABLE_ROWS``) and note of a history's table."""
+    latest = sorted(prices, key=lambda p: (p.date is not None, p.date or 0), reverse=True)
+    rows = [
+        [
+            format_partial_date(p.date, p.date_precision),
+            p.market.name,
+            format_amount(p.amount, p.currency),
+            "no rate" if p.converted.missing else format_amount(p.converted.amount, currency),
+            p.get_claim_status_display(),
+        ]
+        for p in latest[:TABLE_ROWS]
+    ]
+    note = (
+        f"The latest {TABLE_ROWS} of {total:,} prices; the CSV has them all."
+        if total > TABLE_ROWS
+        else ""
+    )
+    return rows, note
+
+
+def daily_price_history(vehicle_model, series, currency, at_label):
+    """The price history of a model with more prices than a chart should carry: per market,
+    each day's lowest price, with a bar up to that day's highest."""
+    title = (
+        f"{vehicle_model}: price history in {currency}, {at_label} "
+        f"(each day's lowest and highest of {series.total:,} prices)"
+    )
+    headers = ["Date", "Market", "As quoted", f"In {currency}", "Status"]
+    table_rows, table_note = price_table(series.rows, series.total, currency)
+    days = [d for d in series.daily if not d.converted_low.missing]
+    if not days:
+        return Chart(
+            "price-history",
+            title,
+            None,
+            headers,
+            table_rows,
+            "No dated price of this model can be converted yet.",
+            table_note=table_note,
+        )
+    by_market = defaultdict(list)
+    for day in days:
+        by_market[day.market.name].append(day)
+    figure = go.Figure()
+    for index, (market, rows) in enumerate(sorted(by_market.items())):
+        lows = [round(day.converted_low.amount) for day in rows]
+        figure.add_trace(
+            go.Scatter(
+                name=market,
+                x=[day.date.isoformat() for day in rows],
+                y=lows,
+                customdata=[day.count for day in rows],
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [
+                        round(day.converted_high.amount) - low
+                        for day, low in zip(rows, lows, strict=True)
+                    ],
+                    "arrayminus": [0] * len(rows),
+                    "thickness": 1,
+                    "width": 0,
+                },
+                mode="markers",
+                marker={"size": 4, "color": MARKET_COLOURS[index % len(MARKET_COLOURS)]},
+                hovertemplate=(
+                    f"%{{x}}: %{{customdata}} prices<br>from %{{y:,.0f}} {currency}"
+                    f"<extra>{escape_hover(market)}</extra>"
+                ),
+            )
+        )
+    figure = finish(
+        figure,
+        yaxis={
+            "title": {"text": f"Price ({currency})"},
+            "tickformat": ",.0f",
+            "gridcolor": "#e5e8ec",
+            "automargin": True,
+            "rangemode": "tozero",
+        },
+        xaxis={"type": "date", "title": {"text": "Price date"}, "range": padded_range(days)},
         height=380,
     )
     return Chart("price-history", title, figure, headers, table_rows, table_note=table_note)

@@ -12,6 +12,8 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -262,21 +264,70 @@ class PriceRow:
         return ClaimStatus(self.claim_status).label
 
 
+SERIES_LIMIT = 10_000
+TABLE_ROWS = 100
+
+
+@dataclass(slots=True)
+class DailyPrices:
+    """The prices of one day in one market and currency: how many, the lowest, the highest."""
+
+    date: datetime.date
+    market: Market
+    currency: str
+    count: int
+    low: Decimal
+    high: Decimal
+    converted_low: object = None
+    converted_high: object = None
+
+
+@dataclass
+class PriceSeries:
+    """A model's price history: every price (``rows``), or past ``SERIES_LIMIT`` prices the
+    latest ``TABLE_ROWS`` of them and the rest summed up per day (``daily``)."""
+
+    rows: list
+    total: int
+    daily: list | None = None
+
+
 def price_series(vehicle_model):
-    """Return every price of ``vehicle_model`` as ``PriceRow``s, oldest first, in one query."""
+    """Return the price history of ``vehicle_model``: one query for up to ``SERIES_LIMIT``
+    prices; past that, three (the count, the latest prices, and per day and market the
+    lowest and highest price), so that 130,000 prices cost what a few thousand days do."""
     markets = {}
-    rows = []
-    for date, precision, amount, currency, code, kind, status in (
-        PricePoint.objects.filter(vehicle_model=vehicle_model)
-        .order_by("date", "pk")
-        .values_list(
-            "date", "date_precision", "amount", "currency", "market", "kind", "claim_status"
-        )
-    ):
+
+    def market(code):
         if code not in markets:
             markets[code] = Market(str(code), Country(code=code).name if code else "")
-        rows.append(PriceRow(date, precision, amount, currency, markets[code], kind, status))
-    return rows
+        return markets[code]
+
+    prices = PricePoint.objects.filter(vehicle_model=vehicle_model)
+    fields = ("date", "date_precision", "amount", "currency", "market", "kind", "claim_status")
+
+    def read(queryset):
+        return [
+            PriceRow(date, precision, amount, currency, market(code), kind, status)
+            for date, precision, amount, currency, code, kind, status in queryset.values_list(
+                *fields
+            )
+        ]
+
+    rows = read(prices.order_by("date", "pk")[: SERIES_LIMIT + 1])
+    if len(rows) <= SERIES_LIMIT:
+        return PriceSeries(rows, len(rows))
+    daily = [
+        DailyPrices(
+            day["date"], market(day["market"]), day["currency"], day["n"], day["low"], day["high"]
+        )
+        for day in prices.exclude(date=None)
+        .values("date", "market", "currency")
+        .annotate(n=Count("pk"), low=Min("amount"), high=Max("amount"))
+        .order_by("date", "market", "currency")
+    ]
+    latest = read(prices.order_by("-date", "-pk")[:TABLE_ROWS])
+    return PriceSeries(latest, prices.count(), daily)
 
 
 def model_detail(vehicle_model):
@@ -285,6 +336,7 @@ def model_detail(vehicle_model):
     prices, more_prices = latest(cited(vehicle_model.prices.prefetch_related(STATED_CONVERSIONS)))
     sightings, more_sightings = latest(cited(vehicle_model.sightings.all()))
     events, more_events = latest(cited(vehicle_model.events.all()))
+    news, more_news = latest(vehicle_model.news_mentions.select_related("publisher"))
     return {
         "prices": prices,
         "more_prices": more_prices,
@@ -297,15 +349,23 @@ def model_detail(vehicle_model):
             maker=vehicle_model.maker_id, name__iexact=vehicle_model.name
         ).exclude(pk=vehicle_model.pk),
         "aliases": vehicle_model.aliases.all(),
-        "news": vehicle_model.news_mentions.select_related("publisher"),
+        "news": news,
+        "more_news": more_news,
     }
 
 
 def person_detail(person):
+    """Return what ``person`` said and took part in, and the news naming them (the latest
+    ``DETAIL_ROWS`` of each)."""
+    statements, more_statements = latest(cited(person.statements.select_related("event")))
+    events, more_events = latest(cited(person.events.all()))
+    news, more_news = latest(person.news_mentions.select_related("publisher"))
     return {
-        "statements": cited(person.statements.select_related("event")).order_by("-date"),
-        "events": cited(person.events.all()),
-        "news": person.news_mentions.select_related("publisher"),
+        "statements": statements,
+        "events": events,
+        "news": news,
+        "cut": more_statements or more_events or more_news,
+        "detail_rows": DETAIL_ROWS,
     }
 
 

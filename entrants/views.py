@@ -854,10 +854,14 @@ def model_detail(request, slug):
 
 def price_history_chart(vehicle_model, rates, params):
     series = selectors.price_series(vehicle_model)
-    for price in series:
-        price.converted = rates.convert_at(
+    convert = rates.convert_at
+    for price in series.rows:
+        price.converted = convert(
             price.amount, price.currency, params.currency, params.at, price.date
         )
+    for day in series.daily or ():
+        day.converted_low = convert(day.low, day.currency, params.currency, params.at, day.date)
+        day.converted_high = convert(day.high, day.currency, params.currency, params.at, day.date)
     return charts.price_history(vehicle_model, series, params.currency, params.at_label)
 
 

@@ -276,3 +276,40 @@ def test_the_price_history_endpoint_refuses_a_bad_currency(client):
     response = client.get(f"/models/{model.slug}/price-history.json", {"currency": "XXX"})
     assert response.status_code == 400
     assert "XXX" in response.json()["errors"][0]
+
+
+def test_a_long_price_history_is_drawn_per_day_with_the_days_range(client, monkeypatch):
+    from entrants import selectors
+
+    monkeypatch.setattr(selectors, "SERIES_LIMIT", 50)
+    model = factories.VehicleModelFactory()
+    source = factories.NewsItemFactory()
+    day = datetime.date(2024, 3, 1)
+    factories.ExchangeRateFactory(date=day, base="USD", quote="CNY", rate=Decimal("7"))
+    factories.ExchangeRateFactory(date=day, base="USD", quote="PKR", rate=Decimal("280"))
+    PricePoint.objects.bulk_create(
+        PricePoint(
+            vehicle_model=model,
+            source=source,
+            claim_status="reported",
+            date=day + datetime.timedelta(days=index % 20),
+            date_precision="day",
+            amount=Decimal(70000 + 700 * index),
+            currency="CNY",
+            market="CN",
+            kind=PricePoint.Kind.LAUNCH,
+        )
+        for index in range(120)
+    )
+    ExchangeRate.objects.first().save()  # bulk_create sends no signal
+    data = client.get(f"/models/{model.slug}/price-history.json").json()
+    (trace,) = data["figure"]["data"]
+    assert len(trace["x"]) == 20  # one point per day
+    # The first day holds prices 0, 20, ..., 100: from CNY 70,000 to 140,000 = PKR 2.8-5.6m.
+    first = trace["x"].index("2024-03-01")
+    assert trace["y"][first] == 2_800_000
+    assert trace["y"][first] + trace["error_y"]["array"][first] == 5_600_000
+    assert trace["customdata"][first] == 6
+    assert "of 120 prices" in data["title"]
+    assert len(data["rows"]) == 100
+    assert "The latest 100 of 120 prices" in data["note"]

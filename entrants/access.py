@@ -5,10 +5,13 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
 
 SAFE_METHODS = ("GET", "HEAD")
+# Longer query strings are refused (nginx's default refuses request lines over 8 KB): every
+# facet and sort link of a list repeats the query, so a huge one would make a huge page.
+MAX_QUERY_STRING = 20_000
 
 
 def analyst_page(view):
@@ -20,6 +23,13 @@ def analyst_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in SAFE_METHODS:
             return HttpResponseNotAllowed(SAFE_METHODS)
+        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+            return HttpResponse(
+                f"The query string is longer than {MAX_QUERY_STRING:,} characters: shorten "
+                "the search or the filters.",
+                status=414,
+                content_type="text/plain; charset=utf-8",
+            )
         if settings.ANALYST_LOGIN_REQUIRED and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         return view(request, *args, **kwargs)

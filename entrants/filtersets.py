@@ -3,6 +3,7 @@ permalink. Amount ranges in the chosen currency are applied after conversion (se
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -24,13 +25,28 @@ from entrants.models import (
     VehicleModel,
 )
 
+# Each word of a search joins the searched tables again, and databases cap joins.
+SEARCH_WORDS = 10
+
+
+def at_most_words(limit):
+    def validate(value):
+        if len(value.split()) > limit:
+            raise ValidationError(
+                _("Search for at most %(limit)d words at a time."), params={"limit": limit}
+            )
+
+    return validate
+
 
 class SearchFilterSet(django_filters.FilterSet):
     """Base FilterSet with a free-text ``q`` over ``search_fields``."""
 
     search_fields = ()
 
-    q = django_filters.CharFilter(method="search", label=_("Search"))
+    q = django_filters.CharFilter(
+        method="search", label=_("Search"), validators=[at_most_words(SEARCH_WORDS)]
+    )
 
     def search(self, queryset, name, value):
         words = value.split()

@@ -149,7 +149,8 @@ class ListParams:
                 )
         page = query.get("page", "").strip()
         if page:
-            if page.isdigit() and 0 < int(page) < 10**9:
+            # isdecimal, as int() refuses some digits ("²"); int() refuses 4,301 digits too.
+            if page.isdecimal() and len(page) < 10 and int(page) > 0:
                 params.page = int(page)
             else:
                 params.errors.append(

@@ -1,8 +1,24 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from entrants import views
 from entrants.access import analyst_page
 from entrants.cache import versioned_page
+
+
+class SlugConverter:
+    """A slug as the tracker makes them (letters in any script, digits, ``_`` and ``-``): a
+    path with anything else (a NUL byte, which PostgreSQL refuses in a query) is a 404."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(SlugConverter, "tracker_slug")
 
 
 def page(view):
@@ -15,11 +31,11 @@ app_name = "entrants"
 urlpatterns = [
     path("", page(views.home), name="home"),
     path("companies/", page(views.CompanyListView.as_view()), name="company_list"),
-    path("companies/<str:slug>/", page(views.company_detail), name="company_detail"),
+    path("companies/<tracker_slug:slug>/", page(views.company_detail), name="company_detail"),
     path("models/", page(views.ModelListView.as_view()), name="model_list"),
-    path("models/<str:slug>/", page(views.model_detail), name="model_detail"),
+    path("models/<tracker_slug:slug>/", page(views.model_detail), name="model_detail"),
     path(
-        "models/<str:slug>/price-history.json",
+        "models/<tracker_slug:slug>/price-history.json",
         page(views.model_price_history),
         name="model_price_history",
     ),
@@ -40,9 +56,9 @@ urlpatterns = [
     path("events/", page(views.EventListView.as_view()), name="event_list"),
     path("events/<uuid:uuid>/", page(views.event_detail), name="event_detail"),
     path("news/", page(views.NewsListView.as_view()), name="news_list"),
-    path("news/<str:slug>/", page(views.news_detail), name="news_detail"),
+    path("news/<tracker_slug:slug>/", page(views.news_detail), name="news_detail"),
     path("people/", page(views.PersonListView.as_view()), name="person_list"),
-    path("people/<str:slug>/", page(views.person_detail), name="person_detail"),
+    path("people/<tracker_slug:slug>/", page(views.person_detail), name="person_detail"),
     path("rates/", page(views.RateListView.as_view()), name="rate_list"),
     path("convert/", page(views.convert), name="convert"),
 ]

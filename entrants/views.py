@@ -1001,6 +1001,12 @@ def convert(request):
     except InvalidOperation:
         amount = None
         errors.append(f"amount: “{query.get('amount', '')[:60]}” is not a number.")
+    else:
+        if abs(amount) >= 10**15:  # a larger one overflows the rounding for display
+            errors.append(
+                f"amount: “{query.get('amount', '')[:60]}” is too large: amounts below "
+                "1,000,000,000,000,000 are converted."
+            )
     codes = {}
     for name in ("from", "to"):
         code = query.get(name, "").strip().upper()

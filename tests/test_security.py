@@ -459,3 +459,31 @@ def test_no_page_has_inline_script_that_the_policy_would_refuse(client, referenc
         found += [f"{url}: {match.group(0)[:80]}" for match in INLINE_SCRIPT.finditer(text)]
         found += [f"{url}: {match.group(1)}=" for match in INLINE_HANDLER.finditer(text)]
     assert not found, "\n".join(found)
+
+
+# --- Hostile input (tests/test_fuzz.py sends thousands more) --------------------------------
+
+
+def test_a_search_of_too_many_words_is_ignored_with_a_message(client, reference_data):
+    response = client.get("/companies/", {"q": " ".join(["xiaomi"] * 11)})
+    assert response.status_code == 200
+    assert any("at most 10 words" in error for error in response.context["errors"])
+    assert client.get("/companies/", {"q": "xiaomi", "format": "csv"}).status_code == 200
+    assert client.get("/companies/", {"q": "a " * 11, "format": "csv"}).status_code == 400
+
+
+def test_a_huge_query_string_is_refused_in_words(client):
+    response = client.get("/sightings/", {"q": "x" * 20_001})
+    assert response.status_code == 414
+    assert "longer than 20,000 characters" in response.content.decode()
+
+
+def test_a_slug_with_a_nul_byte_is_not_found(client, reference_data):
+    assert client.get("/companies/xiaomi%00/").status_code == 404
+    assert client.get("/companies/xiaomi/").status_code == 200
+
+
+def test_an_amount_too_large_to_convert_is_refused_in_words(client, reference_data):
+    response = client.get("/convert/", {"amount": "1e30", "from": "PKR", "to": "PKR"})
+    assert response.status_code == 400
+    assert "too large" in response.json()["errors"][0]

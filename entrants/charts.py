@@ -218,6 +218,11 @@ def price_history(vehicle_model, series, currency, at_label):
                 **style,
             )
         )
+    return history_chart(figure, title, currency, drawable, headers, table_rows, table_note)
+
+
+def history_chart(figure, title, currency, dated, headers, table_rows, table_note):
+    """Finish a price history's figure (price axis from zero, dates padded around ``dated``)."""
     figure = finish(
         figure,
         yaxis={
@@ -227,7 +232,7 @@ def price_history(vehicle_model, series, currency, at_label):
             "automargin": True,
             "rangemode": "tozero",
         },
-        xaxis={"type": "date", "title": {"text": "Price date"}, "range": padded_range(drawable)},
+        xaxis={"type": "date", "title": {"text": "Price date"}, "range": padded_range(dated)},
         height=380,
     )
     return Chart("price-history", title, figure, headers, table_rows, table_note=table_note)
@@ -305,19 +310,7 @@ def daily_price_history(vehicle_model, series, currency, at_label):
                 ),
             )
         )
-    figure = finish(
-        figure,
-        yaxis={
-            "title": {"text": f"Price ({currency})"},
-            "tickformat": ",.0f",
-            "gridcolor": "#e5e8ec",
-            "automargin": True,
-            "rangemode": "tozero",
-        },
-        xaxis={"type": "date", "title": {"text": "Price date"}, "range": padded_range(days)},
-        height=380,
-    )
-    return Chart("price-history", title, figure, headers, table_rows, table_note=table_note)
+    return history_chart(figure, title, currency, days, headers, table_rows, table_note)
 
 
 def padded_range(prices, minimum_days=90):

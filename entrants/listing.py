@@ -236,6 +236,11 @@ def facet_counts(queryset, facets, query, path, ordering=None):
     for facet in facets:
         fields += [name for name in (facet.field, facet.label_field) if name and name not in fields]
     rows = queryset.order_by(*(ordering or ["-pk"])).values_list(*fields)[: COUNT_LIMIT + 1]
+    # Where each facet's value (and label) sits in a row, found once, not once per row.
+    columns = [
+        (fields.index(facet.field), fields.index(facet.label_field) if facet.label_field else None)
+        for facet in facets
+    ]
     seen = set()
     counters = [Counter() for _ in facets]
     labels = [{} for _ in facets]
@@ -245,26 +250,17 @@ def facet_counts(queryset, facets, query, path, ordering=None):
         seen.add(row[0])
         if len(seen) > COUNT_LIMIT:
             break
-        for index, facet in enumerate(facets):
-            raw = row[fields.index(facet.field)]
-            counters[index][raw] += 1
-            if facet.label_field:
-                labels[index][raw] = row[fields.index(facet.label_field)]
+        for counter, names, (value_at, label_at) in zip(counters, labels, columns, strict=True):
+            counter[row[value_at]] += 1
+            if label_at is not None:
+                names[row[value_at]] = row[label_at]
     total = len(seen)
-    grouped = {
-        index: [
-            {"facet_raw": raw, "facet_label": labels[index].get(raw, ""), "n": n}
-            for raw, n in counters[index].items()
-        ]
-        for index in range(len(facets))
-    }
     result = []
-    for index, facet in enumerate(facets):
-        counts = sorted(grouped[index], key=lambda entry: (-entry["n"], str(entry["facet_raw"])))
+    for facet, counter, names in zip(facets, counters, labels, strict=True):
+        counts = sorted(counter.items(), key=lambda entry: (-entry[1], str(entry[0])))
         chosen = set(query.getlist(facet.param))
         items = []
-        for entry in counts[: facet.limit]:
-            raw = entry["facet_raw"]
+        for raw, count in counts[: facet.limit]:
             if raw in (None, ""):
                 continue
             value = facet.param_value(raw)
@@ -279,8 +275,8 @@ def facet_counts(queryset, facets, query, path, ordering=None):
                 params.setlist(facet.param, [*params.getlist(facet.param), str(value)])
             items.append(
                 {
-                    "label": entry["facet_label"] if facet.label_field else facet.label_for(raw),
-                    "count": entry["n"],
+                    "label": names[raw] if facet.label_field else facet.label_for(raw),
+                    "count": count,
                     "selected": selected,
                     "href": f"{path}?{params.urlencode()}" if params else path,
                 }
@@ -340,6 +336,11 @@ class Facet:
         return self.values.get(raw, raw) if self.values else raw
 
 
+def last_page(count, page_size):
+    """Return the number of the last page of ``count`` rows (1 for none)."""
+    return max(1, -(-count // page_size))
+
+
 @dataclass
 class Window:
     """One page of a list, read without counting past what it shows.
@@ -378,7 +379,7 @@ class Window:
         """The last page's number, or None when the count was cut short."""
         if self.total.more:
             return None
-        return max(1, -(-self.total.count // self.page_size))
+        return last_page(self.total.count, self.page_size)
 
 
 def read_page(queryset, ordering, number, page_size):

@@ -1,21 +1,16 @@
 from django.urls import path, register_converter
+from django.urls.converters import StringConverter
 
 from entrants import views
 from entrants.access import analyst_page
 from entrants.cache import versioned_page
 
 
-class SlugConverter:
+class SlugConverter(StringConverter):
     """A slug as the tracker makes them (letters in any script, digits, ``_`` and ``-``): a
     path with anything else (a NUL byte, which PostgreSQL refuses in a query) is a 404."""
 
     regex = r"[-\w]+"
-
-    def to_python(self, value):
-        return value
-
-    def to_url(self, value):
-        return value
 
 
 register_converter(SlugConverter, "tracker_slug")

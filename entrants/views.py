@@ -38,6 +38,7 @@ from entrants.listing import (
     error_response,
     facet_counts,
     json_response,
+    last_page,
     link_column,
     partial_date_column,
     read_page,
@@ -181,7 +182,7 @@ class AnalystListView(View):
     def read_window(self, queryset, ordering, number, total):
         """Return the page ``number`` (or the last page, with a message, when there is no
         such page) without reading the rows before it."""
-        last = max(1, -(-total.count // self.page_size))
+        last = last_page(total.count, self.page_size)
         if number > last and not total.more:
             rows, has_next = read_page(queryset, ordering, last, self.page_size)
             message = f"There is no page {number}; the last page, {last}, is shown."
@@ -219,7 +220,7 @@ def chunked(iterable, size):
 def window_of_list(rows, number, page_size):
     """Return page ``number`` of rows already in memory (and a message if there is none)."""
     total = Total(len(rows))
-    last = max(1, -(-len(rows) // page_size))
+    last = last_page(len(rows), page_size)
     message = ""
     if number > last and rows:
         message = f"There is no page {number}; the last page, {last}, is shown."

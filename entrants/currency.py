@@ -25,7 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from entrants.cache import per_data_version
 from entrants.models import ClaimStatus, ExchangeRate
 
 USD = "USD"
@@ -248,12 +247,6 @@ class RateTable:
         """Return a table of every exchange rate (or of ``queryset``), read in one query."""
         queryset = ExchangeRate.objects.all() if queryset is None else queryset
         return cls(queryset.order_by().values(*cls.FIELDS))
-
-    @classmethod
-    def current(cls):
-        """Return the table of every exchange rate, read once per data version (a write to
-        any rate, or to anything else, makes the next call read it again)."""
-        return per_data_version("rate-table", cls.load)
 
     def __len__(self):
         return sum(len(rates) for rates in self._rates.values())

@@ -4,12 +4,11 @@ permalink. Amount ranges in the chosen currency are applied after conversion (se
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
-from entrants.cache import per_data_version
+from entrants import lookups
 from entrants.dates import DatePrecision
 from entrants.listing import QuickSelectMultiple
 from entrants.models import (
@@ -92,51 +91,26 @@ def slug_choice_filter(field_name, label, choices, distinct=False, **kwargs):
     )
 
 
-def _choices(name, queryset, label=str):
-    def choices():
-        return per_data_version(
-            f"choices:{name}", lambda: [(row.slug, label(row)) for row in queryset()]
-        )
-
-    return choices
+def model_choices():
+    return lookups.current().models
 
 
-model_choices = _choices(
-    "models",
-    lambda: VehicleModel.objects.select_related("maker").order_by("maker__name", "name", "variant"),
-)
-company_choices = _choices("companies", lambda: Company.objects.order_by("name"))
-maker_choices = _choices(
-    "makers",
-    lambda: Company.objects.filter(
-        Exists(VehicleModel.objects.filter(maker=OuterRef("pk")))
-    ).order_by("name"),
-)
-publisher_choices = _choices(
-    "publishers",
-    lambda: Company.objects.filter(
-        Exists(NewsItem.objects.filter(publisher=OuterRef("pk")))
-    ).order_by("name"),
-)
+def company_choices():
+    return lookups.current().companies
+
+
+def maker_choices():
+    return lookups.current().makers
+
+
+def publisher_choices():
+    return lookups.current().publishers
 
 
 def countries_in(model, field):
     """Return a callable giving the (code, name) choices of the countries ``model`` uses, so
     that a filter offers only countries that give rows."""
-
-    def compute():
-        codes = (
-            model.objects.exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
-        )
-        return sorted(
-            ((code, dict(countries).get(code, code)) for code in codes),
-            key=lambda choice: choice[1],
-        )
-
-    def choices():
-        return per_data_version(f"choices:{model._meta.label_lower}.{field}", compute)
-
-    return choices
+    return lambda: lookups.current().countries[f"{model._meta.label_lower}.{field}"]
 
 
 class CaseInsensitiveFilter(django_filters.CharFilter):

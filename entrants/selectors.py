@@ -11,6 +11,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     Max,
     Min,
@@ -20,13 +21,16 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django_countries.fields import Country
 
+from entrants import bundle
+from entrants.bundle import Children, Part
 from entrants.cache import per_data_version
 from entrants.models import (
     ClaimStatus,
     Company,
+    CompanyAlias,
     ExchangeRate,
     MarketEvent,
     NewsItem,
@@ -37,6 +41,7 @@ from entrants.models import (
     StatedConversion,
     Statement,
     VehicleModel,
+    VehicleModelAlias,
 )
 
 PRESENT_IN_PAKISTAN = [
@@ -169,63 +174,111 @@ def people_for_list():
     )
 
 
-def latest_sightings(limit=5):
-    return sightings_for_list().order_by("-date", "-pk")[:limit]
-
-
-def latest_news(limit=5):
-    return NewsItem.objects.select_related("publisher").order_by("-date", "-pk")[:limit]
-
-
-def cited(queryset):
-    """Select and prefetch what a fact's sources and status need on a page."""
-    return queryset.select_related("source__publisher").prefetch_related("other_sources__publisher")
+def overview(prices, events, latest=5):
+    """Return what the overview shows, in one query: the ``latest`` sightings and news items,
+    and the latest ``prices`` prices and ``events`` events."""
+    return bundle.read(
+        sightings=Part(
+            Sighting.objects.order_by("-date", "-pk"),
+            related=("vehicle_model__maker", "source__publisher", "reported_by"),
+            limit=latest,
+        ),
+        news=Part(NewsItem.objects.order_by("-date", "-pk"), related=("publisher",), limit=latest),
+        prices=Part(
+            PricePoint.objects.order_by("-date", "-pk"),
+            related=("vehicle_model__maker", "source__publisher"),
+            children=(Children("stated_conversions", ("source__publisher",)),),
+            limit=prices,
+        ),
+        events=Part(
+            MarketEvent.objects.order_by("-date", "-pk"),
+            related=("source__publisher",),
+            children=(Children("companies"),),
+            limit=events,
+        ),
+    )
 
 
 DETAIL_ROWS = 50
 
 
-def latest(queryset, limit=DETAIL_ROWS):
-    """Return the latest ``limit`` rows of ``queryset`` and whether there are more."""
-    rows = list(queryset.order_by("-date", "-pk")[: limit + 1])
+def cut(rows, limit=DETAIL_ROWS):
+    """Return the first ``limit`` of ``rows`` (read with one more) and whether there are more."""
     return rows[:limit], len(rows) > limit
 
 
-def company_detail(company):
-    """Return everything known about ``company``, its facts as one dated timeline (the latest
-    ``DETAIL_ROWS`` of each kind; the lists have the rest)."""
-    partnerships, more_partnerships = latest(
-        cited(
-            Partnership.objects.filter(Q(company=company) | Q(partner=company)).select_related(
-                "company", "partner"
-            )
-        )
+SOURCES = Children("other_sources", ("publisher",))
+
+
+def cited_part(queryset, related=(), children=(), limit=DETAIL_ROWS + 1):
+    """Return a bundle part: the latest ``limit`` facts of ``queryset`` with their sources."""
+    return Part(
+        queryset.order_by("-date", "-pk"),
+        related=("source__publisher", *related),
+        children=(SOURCES, *children),
+        limit=limit,
     )
-    sightings, more_sightings = latest(
-        cited(
-            Sighting.objects.filter(vehicle_model__maker=company).select_related(
-                "vehicle_model__maker"
-            )
-        )
+
+
+def citing(model, news):
+    """Return the ``model`` facts whose source or other source is ``news`` (a pk subquery),
+    each once (an OR across the join table would repeat a fact per other source)."""
+    through = model.other_sources.through.objects.filter(newsitem__in=news)
+    return model.objects.filter(
+        Q(source__in=news) | Q(pk__in=through.values(f"{model._meta.model_name}_id"))
     )
-    events, more_events = latest(cited(MarketEvent.objects.filter(companies=company)))
-    statements, more_statements = latest(
-        cited(
-            Statement.objects.filter(Q(person__organisation=company) | Q(companies=company))
-            .select_related("person")
-            .distinct()
-        )
+
+
+def company_detail(slug):
+    """Return everything known about the company ``slug`` (``None`` if there is none), its facts
+    as one dated timeline (the latest ``DETAIL_ROWS`` of each kind; the lists have the rest), in
+    one query."""
+    company = Company.objects.filter(slug=slug)
+    key = company.values("pk")
+    mentioned = NewsItem.companies.through.objects.filter(company__in=key).values("newsitem_id")
+    said_about = Statement.companies.through.objects.filter(company__in=key)
+    rows = bundle.read(
+        company=Part(company, related=("parent",)),
+        partnerships=cited_part(
+            Partnership.objects.filter(Q(company__in=key) | Q(partner__in=key)),
+            related=("company", "partner"),
+        ),
+        sightings=cited_part(
+            Sighting.objects.filter(vehicle_model__maker__in=key),
+            related=("vehicle_model__maker",),
+        ),
+        events=cited_part(MarketEvent.objects.filter(companies__in=key)),
+        statements=cited_part(
+            Statement.objects.filter(
+                Q(person__organisation__in=key) | Q(pk__in=said_about.values("statement_id"))
+            ),
+            related=("person",),
+        ),
+        news=Part(
+            NewsItem.objects.filter(Q(pk__in=mentioned) | Q(publisher__in=key)).order_by(
+                "-date", "-pk"
+            ),
+            related=("publisher",),
+            limit=DETAIL_ROWS + 1,
+        ),
+        models=Part(VehicleModel.objects.filter(maker__in=key), related=("maker",)),
+        aliases=Part(CompanyAlias.objects.filter(company__in=key)),
+        people=Part(Person.objects.filter(organisation__in=key)),
+        subsidiaries=Part(Company.objects.filter(parent__in=key)),
     )
-    news, more_news = latest(
-        NewsItem.objects.filter(Q(companies=company) | Q(publisher=company))
-        .select_related("publisher")
-        .distinct()
-    )
+    if not rows["company"]:
+        return None
+    partnerships, more_partnerships = cut(rows["partnerships"])
+    sightings, more_sightings = cut(rows["sightings"])
+    events, more_events = cut(rows["events"])
+    statements, more_statements = cut(rows["statements"])
+    news, more_news = cut(rows["news"])
     return {
-        "models": company.vehicle_models.all(),
-        "aliases": company.aliases.all(),
-        "people": company.people.all(),
-        "subsidiaries": company.subsidiaries.all(),
+        "company": rows["company"][0],
+        "models": rows["models"],
+        "aliases": rows["aliases"],
+        "people": rows["people"],
+        "subsidiaries": rows["subsidiaries"],
         "timeline": timeline(partnerships, sightings, events, statements),
         "timeline_cut": more_partnerships or more_sightings or more_events or more_statements,
         "detail_rows": DETAIL_ROWS,
@@ -293,9 +346,10 @@ class PriceSeries:
 
 
 def price_series(vehicle_model):
-    """Return the price history of ``vehicle_model``: one query for up to ``SERIES_LIMIT``
-    prices; past that, three (the count, the latest prices, and per day and market the
-    lowest and highest price), so that 130,000 prices cost what a few thousand days do."""
+    """Return the price history of ``vehicle_model`` in one query: every price up to
+    ``SERIES_LIMIT`` of them; past that, the latest ``TABLE_ROWS`` prices and, per day and
+    market, the lowest and highest price, so that 130,000 prices cost what a few thousand days
+    do. ``vehicle_model.price_count``, where a query annotated it, picks the way up front."""
     markets = {}
 
     def market(code):
@@ -304,63 +358,175 @@ def price_series(vehicle_model):
         return markets[code]
 
     prices = PricePoint.objects.filter(vehicle_model=vehicle_model)
-    fields = ("date", "date_precision", "amount", "currency", "market", "kind", "claim_status")
-
-    def read(queryset):
-        return [
+    total = getattr(vehicle_model, "price_count", None)
+    if total is None or total <= SERIES_LIMIT:
+        rows = [
             PriceRow(date, precision, amount, currency, market(code), kind, status)
-            for date, precision, amount, currency, code, kind, status in queryset.values_list(
-                *fields
-            )
+            for date, precision, amount, currency, code, kind, status in prices.order_by(
+                "date", "pk"
+            ).values_list(
+                "date", "date_precision", "amount", "currency", "market", "kind", "claim_status"
+            )[: SERIES_LIMIT + 1]
         ]
-
-    rows = read(prices.order_by("date", "pk")[: SERIES_LIMIT + 1])
-    if len(rows) <= SERIES_LIMIT:
-        return PriceSeries(rows, len(rows))
-    daily = [
-        DailyPrices(
-            day["date"], market(day["market"]), day["currency"], day["n"], day["low"], day["high"]
-        )
-        for day in prices.exclude(date=None)
+        if len(rows) <= SERIES_LIMIT:
+            return PriceSeries(rows, len(rows))
+    # The same columns for both parts: a day (grouped, p_id 0) or a price (n 1, low = high).
+    latest = prices.filter(pk__in=prices.order_by("-date", "-pk").values("pk")[:TABLE_ROWS]).values(
+        "date",
+        "market",
+        "currency",
+        p_id=F("pk"),
+        low=F("amount"),
+        high=F("amount"),
+        n=Value(1),
+        p_precision=F("date_precision"),
+        p_kind=F("kind"),
+        p_status=F("claim_status"),
+    )
+    days = (
+        prices.order_by()
         .values("date", "market", "currency")
-        .annotate(n=Count("pk"), low=Min("amount"), high=Max("amount"))
-        .order_by("date", "market", "currency")
+        .annotate(
+            p_id=Value(0),
+            low=Min("amount"),
+            high=Max("amount"),
+            n=Count("pk"),
+            p_precision=Value(""),
+            p_kind=Value(""),
+            p_status=Value(""),
+        )
+    )
+    daily, rows, total = [], [], 0
+    for row in latest.order_by().union(days, all=True):
+        if row["p_id"]:
+            rows.append(row)
+            continue
+        total += row["n"]
+        if row["date"] is not None:
+            daily.append(
+                DailyPrices(
+                    row["date"],
+                    market(row["market"]),
+                    row["currency"],
+                    row["n"],
+                    row["low"],
+                    row["high"],
+                )
+            )
+    daily.sort(key=lambda day: (day.date, day.market.code, day.currency))
+    rows.sort(key=lambda row: (row["date"] is not None, row["date"] or 0, row["p_id"]))
+    latest_rows = [
+        PriceRow(
+            row["date"],
+            row["p_precision"],
+            row["low"],
+            row["currency"],
+            market(row["market"]),
+            row["p_kind"],
+            row["p_status"],
+        )
+        for row in reversed(rows)
     ]
-    latest = read(prices.order_by("-date", "-pk")[:TABLE_ROWS])
-    return PriceSeries(latest, prices.count(), daily)
+    return PriceSeries(latest_rows, total, daily)
 
 
-def model_detail(vehicle_model):
-    """Return everything known about ``vehicle_model``: its latest prices, sightings, events
-    and partnerships (``DETAIL_ROWS`` of each; the lists have the rest)."""
-    prices, more_prices = latest(cited(vehicle_model.prices.prefetch_related(STATED_CONVERSIONS)))
-    sightings, more_sightings = latest(cited(vehicle_model.sightings.all()))
-    events, more_events = latest(cited(vehicle_model.events.all()))
-    news, more_news = latest(vehicle_model.news_mentions.select_related("publisher"))
+def model_with_price_count():
+    """Return vehicle models with their makers and how many prices each has."""
+    return VehicleModel.objects.select_related("maker").annotate(
+        price_count=count_of(PricePoint.objects.all(), "vehicle_model")
+    )
+
+
+def model_detail(slug):
+    """Return everything known about the model ``slug`` (``None`` if there is none), in one
+    query: its latest prices, sightings, events and news (``DETAIL_ROWS`` of each; the lists
+    have the rest), its partnerships, aliases and other variants, and how many prices it has."""
+    found = VehicleModel.objects.filter(slug=slug)
+    key = found.values("pk")
+    mentioned = NewsItem.vehicle_models.through.objects.filter(vehiclemodel__in=key)
+    same_name = found.values(lowered=Lower("name"))
+    rows = bundle.read(
+        model=Part(
+            found,
+            related=("maker",),
+            extra={"price_count": count_of(PricePoint.objects.all(), "vehicle_model")},
+        ),
+        prices=cited_part(
+            PricePoint.objects.filter(vehicle_model__in=key),
+            related=("vehicle_model__maker",),
+            children=(Children("stated_conversions", ("source__publisher",)),),
+        ),
+        sightings=cited_part(
+            Sighting.objects.filter(vehicle_model__in=key), related=("vehicle_model__maker",)
+        ),
+        events=cited_part(MarketEvent.objects.filter(vehicle_models__in=key)),
+        partnerships=cited_part(
+            Partnership.objects.filter(vehicle_models__in=key),
+            related=("company", "partner"),
+            limit=None,
+        ),
+        news=Part(
+            NewsItem.objects.filter(pk__in=mentioned.values("newsitem_id")).order_by(
+                "-date", "-pk"
+            ),
+            related=("publisher",),
+            limit=DETAIL_ROWS + 1,
+        ),
+        variants=Part(
+            VehicleModel.objects.alias(lowered=Lower("name"))
+            .filter(maker__in=found.values("maker"), lowered__in=same_name)
+            .exclude(pk__in=key),
+            related=("maker",),
+        ),
+        aliases=Part(VehicleModelAlias.objects.filter(vehicle_model__in=key)),
+    )
+    if not rows["model"]:
+        return None
+    prices, more_prices = cut(rows["prices"])
+    sightings, more_sightings = cut(rows["sightings"])
+    events, more_events = cut(rows["events"])
+    news, more_news = cut(rows["news"])
     return {
+        "model": rows["model"][0],
         "prices": prices,
         "more_prices": more_prices,
         "sightings": sightings,
         "more_sightings": more_sightings,
         "events": events,
         "more_events": more_events,
-        "partnerships": cited(vehicle_model.partnerships.select_related("company", "partner")),
-        "variants": VehicleModel.objects.filter(
-            maker=vehicle_model.maker_id, name__iexact=vehicle_model.name
-        ).exclude(pk=vehicle_model.pk),
-        "aliases": vehicle_model.aliases.all(),
+        "partnerships": rows["partnerships"],
+        "variants": rows["variants"],
+        "aliases": rows["aliases"],
         "news": news,
         "more_news": more_news,
     }
 
 
-def person_detail(person):
-    """Return what ``person`` said and took part in, and the news naming them (the latest
-    ``DETAIL_ROWS`` of each)."""
-    statements, more_statements = latest(cited(person.statements.select_related("event")))
-    events, more_events = latest(cited(person.events.all()))
-    news, more_news = latest(person.news_mentions.select_related("publisher"))
+def person_detail(slug):
+    """Return what the person ``slug`` (``None`` if there is none) said and took part in, and
+    the news naming them (the latest ``DETAIL_ROWS`` of each), in one query."""
+    found = Person.objects.filter(slug=slug)
+    key = found.values("pk")
+    mentioned = NewsItem.people.through.objects.filter(person__in=key).values("newsitem_id")
+    rows = bundle.read(
+        person=Part(found, related=("organisation",)),
+        statements=cited_part(
+            Statement.objects.filter(person__in=key), related=("person", "event")
+        ),
+        events=cited_part(MarketEvent.objects.filter(people__in=key)),
+        news=Part(
+            NewsItem.objects.filter(pk__in=mentioned).order_by("-date", "-pk"),
+            related=("publisher",),
+            limit=DETAIL_ROWS + 1,
+        ),
+    )
+    if not rows["person"]:
+        return None
+    statements, more_statements = cut(rows["statements"])
+    events, more_events = cut(rows["events"])
+    news, more_news = cut(rows["news"])
     return {
+        "person": rows["person"][0],
         "statements": statements,
         "events": events,
         "news": news,
@@ -369,25 +535,53 @@ def person_detail(person):
     }
 
 
-def news_detail(news_item):
-    """Return the facts that ``news_item`` is the source for or also cited in."""
+def news_detail(slug):
+    """Return the news item ``slug`` (``None`` if there is none) with the facts it is the source
+    for or also cited in, the news it is based on or cited by, and what it names: one query."""
+    found = NewsItem.objects.filter(slug=slug)
+    key = found.values("pk")
+    based_on = NewsItem.based_on.through.objects.filter(from_newsitem__in=key)
+    cited_by = NewsItem.based_on.through.objects.filter(to_newsitem__in=key)
     facts = {
-        "sightings": Sighting.objects.select_related("vehicle_model__maker"),
-        "prices": PricePoint.objects.select_related("vehicle_model__maker"),
-        "partnerships": Partnership.objects.select_related("company", "partner"),
-        "events": MarketEvent.objects.all(),
-        "statements": Statement.objects.select_related("person"),
+        "sightings": (Sighting, ("vehicle_model__maker",)),
+        "prices": (PricePoint, ("vehicle_model__maker",)),
+        "partnerships": (Partnership, ("company", "partner")),
+        "events": (MarketEvent, ()),
+        "statements": (Statement, ("person",)),
     }
-    return {
-        name: cited(queryset.filter(Q(source=news_item) | Q(other_sources=news_item)).distinct())
-        for name, queryset in facts.items()
-    } | {
-        "based_on": news_item.based_on.select_related("publisher"),
-        "cited_by": news_item.cited_by.select_related("publisher"),
-        "companies": news_item.companies.all(),
-        "vehicle_models": news_item.vehicle_models.select_related("maker"),
-        "people": news_item.people.all(),
+    rows = bundle.read(
+        news=Part(found, related=("publisher",), keep=("body",)),
+        **{
+            name: cited_part(citing(model, key), related=related, limit=None)
+            for name, (model, related) in facts.items()
+        },
+        based_on=Part(
+            NewsItem.objects.filter(pk__in=based_on.values("to_newsitem_id")),
+            related=("publisher",),
+        ),
+        cited_by=Part(
+            NewsItem.objects.filter(pk__in=cited_by.values("from_newsitem_id")),
+            related=("publisher",),
+        ),
+        companies=Part(Company.objects.filter(news_mentions__in=key)),
+        vehicle_models=Part(VehicleModel.objects.filter(news_mentions__in=key), related=("maker",)),
+        people=Part(Person.objects.filter(news_mentions__in=key)),
+    )
+    if not rows["news"]:
+        return None
+    return {name: found for name, found in rows.items() if name != "news"} | {
+        "news": rows["news"][0]
     }
+
+
+def fact_detail(model, uuid, related=(), children=()):
+    """Return the fact ``uuid`` of ``model`` with its sources (``None`` if there is none)."""
+    rows = bundle.read(
+        fact=cited_part(
+            model.objects.filter(uuid=uuid), related=related, children=children, limit=None
+        )
+    )
+    return rows["fact"][0] if rows["fact"] else None
 
 
 def timeline(*querysets):

@@ -7,12 +7,13 @@ facets and exports from ``listing``, conversion from ``currency`` and figures fr
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views import View
 
-from entrants import charts, selectors
-from entrants.currency import RateTable, check_stated, format_amount, format_lakh_crore
+from entrants import charts, lookups, selectors
+from entrants.bundle import Children
+from entrants.currency import check_stated, format_amount, format_lakh_crore
 from entrants.filtersets import (
     CompanyFilterSet,
     ExchangeRateFilterSet,
@@ -52,9 +53,7 @@ from entrants.models import (
     Company,
     ExchangeRate,
     MarketEvent,
-    NewsItem,
     Partnership,
-    Person,
     PricePoint,
     Sighting,
     VehicleModel,
@@ -110,7 +109,7 @@ class AnalystListView(View):
     def get(self, request):
         params = ListParams.parse(request.GET, self.get_columns(ListParams()), self.default_sort)
         columns = self.get_columns(params)
-        self.rates = RateTable.current() if self.uses_currency else None
+        self.rates = lookups.rate_table() if self.uses_currency else None
         filterset = self.filterset_class(
             request.GET or None, queryset=self.get_queryset(), request=request
         )
@@ -821,33 +820,30 @@ def currency_params(request):
     return ListParams.parse(request.GET, [], "")
 
 
+def found_or_404(data):
+    if data is None:
+        raise Http404("No such record.")
+    return data
+
+
 def company_detail(request, slug):
-    company = get_object_or_404(Company.objects.select_related("parent"), slug=slug)
-    return render(
-        request,
-        "entrants/company_detail.html",
-        {
-            "company": company,
-            **selectors.company_detail(company),
-        },
-    )
+    data = found_or_404(selectors.company_detail(slug))
+    return render(request, "entrants/company_detail.html", data)
 
 
 def model_detail(request, slug):
-    vehicle_model = get_object_or_404(VehicleModel.objects.select_related("maker"), slug=slug)
+    data = found_or_404(selectors.model_detail(slug))
     params = currency_params(request)
-    rates = RateTable.current()
-    data = selectors.model_detail(vehicle_model)
+    rates = lookups.rate_table()
     attach_conversions(data["prices"], rates, params)
     return render(
         request,
         "entrants/model_detail.html",
         {
-            "model": vehicle_model,
             "params": params,
             "errors": params.errors,
             "currencies": DISPLAY_CURRENCIES,
-            "chart": price_history_chart(vehicle_model, rates, params),
+            "chart": price_history_chart(data["model"], rates, params),
             **data,
         },
     )
@@ -868,11 +864,11 @@ def price_history_chart(vehicle_model, rates, params):
 
 def model_price_history(request, slug):
     """Return the price-history chart of a model as JSON: the Plotly figure and its table."""
-    vehicle_model = get_object_or_404(VehicleModel.objects.select_related("maker"), slug=slug)
+    vehicle_model = get_object_or_404(selectors.model_with_price_count(), slug=slug)
     params = currency_params(request)
     if params.errors:
         return error_response(params.errors)
-    chart = price_history_chart(vehicle_model, RateTable.current(), params)
+    chart = price_history_chart(vehicle_model, lookups.rate_table(), params)
     return JsonResponse(
         {
             "title": chart.title,
@@ -885,30 +881,57 @@ def model_price_history(request, slug):
     )
 
 
-def fact_detail(request, model, uuid, template):
-    queryset = selectors.cited(model.objects.all())
-    fact = get_object_or_404(queryset, uuid=uuid)
+def fact_detail(request, model, uuid, template, related=(), children=()):
+    fact = found_or_404(selectors.fact_detail(model, uuid, related, children))
     return render(request, template, {"fact": fact, "opts": model._meta})
 
 
 def partnership_detail(request, uuid):
-    return fact_detail(request, Partnership, uuid, "entrants/partnership_detail.html")
+    return fact_detail(
+        request,
+        Partnership,
+        uuid,
+        "entrants/partnership_detail.html",
+        related=("company", "partner"),
+        children=(Children("vehicle_models", ("maker",)),),
+    )
 
 
 def sighting_detail(request, uuid):
-    return fact_detail(request, Sighting, uuid, "entrants/sighting_detail.html")
+    return fact_detail(
+        request,
+        Sighting,
+        uuid,
+        "entrants/sighting_detail.html",
+        related=("vehicle_model__maker", "reported_by"),
+    )
 
 
 def event_detail(request, uuid):
-    return fact_detail(request, MarketEvent, uuid, "entrants/event_detail.html")
+    return fact_detail(
+        request,
+        MarketEvent,
+        uuid,
+        "entrants/event_detail.html",
+        children=(
+            Children("companies"),
+            Children("vehicle_models", ("maker",)),
+            Children("people"),
+        ),
+    )
 
 
 def price_detail(request, uuid):
-    price = get_object_or_404(
-        selectors.prices_for_list().prefetch_related("other_sources__publisher"), uuid=uuid
+    price = found_or_404(
+        selectors.fact_detail(
+            PricePoint,
+            uuid,
+            related=("vehicle_model__maker",),
+            children=(Children("stated_conversions", ("source__publisher",)),),
+        )
     )
     params = currency_params(request)
-    rates = RateTable.current()
+    rates = lookups.rate_table()
     attach_conversions([price], rates, params)
     conversions = [
         rates.convert_at(price.amount, price.currency, code, params.at, price.date)
@@ -929,27 +952,13 @@ def price_detail(request, uuid):
 
 
 def news_detail(request, slug):
-    news_item = get_object_or_404(NewsItem.objects.select_related("publisher"), slug=slug)
-    return render(
-        request,
-        "entrants/news_detail.html",
-        {
-            "news": news_item,
-            **selectors.news_detail(news_item),
-        },
-    )
+    data = found_or_404(selectors.news_detail(slug))
+    return render(request, "entrants/news_detail.html", data)
 
 
 def person_detail(request, slug):
-    person = get_object_or_404(Person.objects.select_related("organisation"), slug=slug)
-    return render(
-        request,
-        "entrants/person_detail.html",
-        {
-            "person": person,
-            **selectors.person_detail(person),
-        },
-    )
+    data = found_or_404(selectors.person_detail(slug))
+    return render(request, "entrants/person_detail.html", data)
 
 
 # --- Overview and conversion ----------------------------------------------------------------------
@@ -965,18 +974,19 @@ def home(request):
     The charts take the latest ``OVERVIEW_PRICES`` prices and ``OVERVIEW_EVENTS`` events (with
     a link to the full lists), so the page costs the same with ten prices or a million."""
     params = currency_params(request)
-    prices = list(selectors.prices_for_list().order_by("-date", "-pk")[:OVERVIEW_PRICES])
+    rows = selectors.overview(prices=OVERVIEW_PRICES, events=OVERVIEW_EVENTS)
+    prices = rows["prices"]
     prices.sort(key=lambda p: (p.vehicle_model.maker.name, p.date is not None, p.date or 0))
-    attach_conversions(prices, RateTable.current(), params)
-    events = list(selectors.events_for_list().order_by("-date", "-pk")[:OVERVIEW_EVENTS])
+    attach_conversions(prices, lookups.rate_table(), params)
+    events = rows["events"]
     events.reverse()
     return render(
         request,
         "entrants/home.html",
         {
             "counts": selectors.headline_counts(),
-            "sightings": selectors.latest_sightings(),
-            "news": selectors.latest_news(),
+            "sightings": rows["sightings"],
+            "news": rows["news"],
             "params": params,
             "errors": params.errors,
             "currencies": DISPLAY_CURRENCIES,
@@ -986,7 +996,7 @@ def home(request):
             "prices_cut": len(prices) == OVERVIEW_PRICES,
             "overview_prices": OVERVIEW_PRICES,
             "overview_events": OVERVIEW_EVENTS,
-            "rate_chart": charts.rate_history(list(selectors.exchange_rates())),
+            "rate_chart": charts.rate_history(lookups.current().rates),
         },
     )
 
@@ -1027,7 +1037,7 @@ def convert(request):
         return JsonResponse(
             {"errors": errors}, status=400, json_dumps_params={"ensure_ascii": False}
         )
-    conversion = RateTable.current().convert(amount, codes["from"], codes["to"], on)
+    conversion = lookups.rate_table().convert(amount, codes["from"], codes["to"], on)
     status = 200 if not conversion.missing else 404
     data = conversion.as_dict()
     if conversion.missing:

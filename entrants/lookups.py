@@ -1,0 +1,81 @@
+"""What many pages need and only a write can change, read in one query once per data version:
+the filters' lists of models, companies and countries, and the exchange rates.
+
+Read together, the first page after a write costs one query more than the next, whichever
+lists it filters by and however many prices it converts."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, Min, OuterRef
+from django_countries import countries as all_countries
+
+from entrants import bundle
+from entrants.bundle import Part
+from entrants.cache import per_data_version
+from entrants.currency import RateTable
+from entrants.models import Company, ExchangeRate, NewsItem, PricePoint, VehicleModel
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """The (slug, label) choices of the filters, the countries that give rows, and the rates."""
+
+    models: list
+    companies: list
+    makers: list
+    publishers: list
+    countries: dict  # "entrants.company.country" -> [(code, name)]
+    rates: list  # ExchangeRate instances by date, base and quote
+    rate_table: RateTable
+
+
+def current():
+    """Return the lookups, read once per data version in this process."""
+    return per_data_version("lookups", read)
+
+
+def rate_table():
+    """Return every exchange rate, indexed for conversion (see ``RateTable``)."""
+    return current().rate_table
+
+
+def read():
+    first_per_market = PricePoint.objects.order_by().values("market").annotate(first=Min("pk"))
+    rows = bundle.read(
+        models=Part(
+            VehicleModel.objects.order_by("maker__name", "name", "variant"), related=("maker",)
+        ),
+        companies=Part(
+            Company.objects.order_by("name"),
+            extra={
+                "makes_models": Exists(VehicleModel.objects.filter(maker=OuterRef("pk"))),
+                "publishes_news": Exists(NewsItem.objects.filter(publisher=OuterRef("pk"))),
+            },
+        ),
+        markets=Part(PricePoint.objects.filter(pk__in=first_per_market.values("first"))),
+        rates=Part(ExchangeRate.objects.order_by("date", "base", "quote")),
+    )
+    companies = rows["companies"]
+    return Lookups(
+        models=[(model.slug, str(model)) for model in rows["models"]],
+        companies=[(company.slug, company.name) for company in companies],
+        makers=[(company.slug, company.name) for company in companies if company.makes_models],
+        publishers=[(c.slug, c.name) for c in companies if c.publishes_news],
+        countries={
+            "entrants.company.country": country_choices(c.country.code for c in companies),
+            "entrants.pricepoint.market": country_choices(p.market.code for p in rows["markets"]),
+        },
+        rates=rows["rates"],
+        rate_table=RateTable(
+            {name: getattr(rate, name) for name in RateTable.FIELDS} for rate in rows["rates"]
+        ),
+    )
+
+
+def country_choices(codes):
+    """Return (code, name) for each country in ``codes``, by name, once each."""
+    names = dict(all_countries)
+    return sorted(
+        ((code, names.get(code, code)) for code in set(codes) if code),
+        key=lambda choice: choice[1],
+    )

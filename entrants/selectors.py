@@ -220,6 +220,11 @@ def cited_part(queryset, related=(), children=(), limit=DETAIL_ROWS + 1):
     )
 
 
+def news_part(queryset):
+    """Return a bundle part: the latest ``DETAIL_ROWS`` (and one) news items of ``queryset``."""
+    return Part(queryset.order_by("-date", "-pk"), related=("publisher",), limit=DETAIL_ROWS + 1)
+
+
 def citing(model, news):
     """Return the ``model`` facts whose source or other source is ``news`` (a pk subquery),
     each once (an OR across the join table would repeat a fact per other source)."""
@@ -254,13 +259,7 @@ def company_detail(slug):
             ),
             related=("person",),
         ),
-        news=Part(
-            NewsItem.objects.filter(Q(pk__in=mentioned) | Q(publisher__in=key)).order_by(
-                "-date", "-pk"
-            ),
-            related=("publisher",),
-            limit=DETAIL_ROWS + 1,
-        ),
+        news=news_part(NewsItem.objects.filter(Q(pk__in=mentioned) | Q(publisher__in=key))),
         models=Part(VehicleModel.objects.filter(maker__in=key), related=("maker",)),
         aliases=Part(CompanyAlias.objects.filter(company__in=key)),
         people=Part(Person.objects.filter(organisation__in=key)),
@@ -465,13 +464,7 @@ def model_detail(slug):
             related=("company", "partner"),
             limit=None,
         ),
-        news=Part(
-            NewsItem.objects.filter(pk__in=mentioned.values("newsitem_id")).order_by(
-                "-date", "-pk"
-            ),
-            related=("publisher",),
-            limit=DETAIL_ROWS + 1,
-        ),
+        news=news_part(NewsItem.objects.filter(pk__in=mentioned.values("newsitem_id"))),
         variants=Part(
             VehicleModel.objects.alias(lowered=Lower("name"))
             .filter(maker__in=found.values("maker"), lowered__in=same_name)
@@ -514,11 +507,7 @@ def person_detail(slug):
             Statement.objects.filter(person__in=key), related=("person", "event")
         ),
         events=cited_part(MarketEvent.objects.filter(people__in=key)),
-        news=Part(
-            NewsItem.objects.filter(pk__in=mentioned).order_by("-date", "-pk"),
-            related=("publisher",),
-            limit=DETAIL_ROWS + 1,
-        ),
+        news=news_part(NewsItem.objects.filter(pk__in=mentioned)),
     )
     if not rows["person"]:
         return None

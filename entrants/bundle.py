@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models import F, JSONField, Value, Window
 from django.db.models.functions import JSONObject, RowNumber
@@ -106,6 +107,8 @@ def children_of_lookups(lookups):
             if rest or lookup.prefetch_to != lookup.prefetch_through:
                 raise ValueError(f"{lookup.prefetch_to}: only one level of Prefetch is read")
             query = lookup.queryset.query if lookup.queryset is not None else None
+            if query is not None and (query.where or query.order_by or query.annotations):
+                raise ValueError(f"{lookup.prefetch_to}: a Prefetch queryset may only select")
             related = related_paths(query.select_related) if query is not None else ()
         children[relation] = (*children.get(relation, ()), *related)
     return tuple(Children(relation, related) for relation, related in children.items())
@@ -117,7 +120,8 @@ def read(**parts):
     plans = {}
     for name, part in parts.items():
         model = part.queryset.model
-        ordering = part.queryset.query.order_by or model._meta.ordering
+        query = part.queryset.query
+        ordering = query.order_by or (model._meta.ordering if query.default_ordering else ())
         keys = part.queryset.values("pk")
         if part.limit is not None:
             keys = keys[part.offset : part.offset + part.limit]
@@ -125,17 +129,23 @@ def read(**parts):
             keys = keys[part.offset :]
         if part.annotated:
             rows = part.queryset.filter(pk__in=keys)
-            extra = {name: F(name) for name in part.queryset.query.annotation_select}
+            annotations = part.queryset.query.annotation_select
+            extra = {name: F(name) for name in annotations}
+            kinds = {name: output_field(annotations[name]) for name in annotations}
         else:
             rows = model._base_manager.filter(pk__in=keys)
             extra = part.extra or {}
+            kinds = {name: output_field(expression) for name, expression in extra.items()}
         plan = RowPlan(model, "", part.related, part.keep, extra)
+        plan.extra_fields = kinds
         plan.db = part.queryset.db
         selects.append(tagged(rows, name, ordering, plan.payload()))
         plans[name] = (plan, [])
         for child in part.children:
             child_rows, child_plan, child_ordering = children_of(model, child, keys)
             child_plan.db = part.queryset.db
+            if f"{name}.{child.relation}" in plans:
+                raise ValueError(f"{name}: {child.relation} is named twice")
             selects.append(
                 tagged(child_rows, f"{name}.{child.relation}", child_ordering, child_plan.payload())
             )
@@ -173,6 +183,7 @@ class RowPlan:
     """How to read a model's rows as JSON, and to build them back into instances."""
 
     db = "default"
+    extra_fields = {}
 
     def __init__(self, model, prefix, related, keep, extra, parent_key=None):
         self.model = model
@@ -218,7 +229,9 @@ class RowPlan:
             *through, name = path.split("__")
             holder = row
             for step in through:
-                holder = getattr(holder, step)
+                holder = getattr(holder, step) if holder is not None else None
+            if holder is None:  # below an empty foreign key, as select_related leaves it
+                continue
             field = holder._meta.get_field(name)
             values = payload[path]
             related = (
@@ -228,7 +241,8 @@ class RowPlan:
             )
             field.set_cached_value(holder, related)
         for name, value in (payload.get("+") or {}).items():
-            setattr(row, name, value)
+            field = self.extra_fields.get(name)
+            setattr(row, name, decode(field, value) if field is not None else value)
         if self.parent_key:
             row._bundle_parent = payload["^"]
         return row
@@ -280,6 +294,14 @@ def attach(rows, child, children):
         queryset._result_cache = found
         queryset._prefetch_done = True
         row.__dict__.setdefault("_prefetched_objects_cache", {})[cache_name] = queryset
+
+
+def output_field(expression):
+    """Return the field an annotation's values have, or None where it cannot say."""
+    try:
+        return expression.output_field
+    except FieldError:
+        return None
 
 
 def instance(db, model, fields, values):

@@ -211,9 +211,11 @@ SOURCES = Children("other_sources", ("publisher",))
 
 
 def cited_part(queryset, related=(), children=(), limit=DETAIL_ROWS + 1):
-    """Return a bundle part: the latest ``limit`` facts of ``queryset`` with their sources."""
+    """Return a bundle part: the latest ``limit`` facts of ``queryset`` with their sources (all
+    of them, if ``limit`` is None, in the model's own order)."""
+    ordering = ("-date", "-pk") if limit else (*queryset.model._meta.ordering, "-pk")
     return Part(
-        queryset.order_by("-date", "-pk"),
+        queryset.order_by(*ordering),
         related=("source__publisher", *related),
         children=(SOURCES, *children),
         limit=limit,
@@ -370,7 +372,9 @@ def price_series(vehicle_model):
         if len(rows) <= SERIES_LIMIT:
             return PriceSeries(rows, len(rows))
     # The same columns for both parts: a day (grouped, p_id 0) or a price (n 1, low = high).
-    latest = prices.filter(pk__in=prices.order_by("-date", "-pk").values("pk")[:TABLE_ROWS]).values(
+    # The latest prices, undated ones last on every database (as the table lists them).
+    newest = prices.order_by(F("date").desc(nulls_last=True), "-pk")
+    latest = prices.filter(pk__in=newest.values("pk")[:TABLE_ROWS]).values(
         "date",
         "market",
         "currency",

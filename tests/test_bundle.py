@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch
 
 from entrants import bundle
 from entrants.bundle import Children, Part
@@ -134,6 +134,27 @@ def test_a_part_of_a_queryset_reads_as_iterating_it_would(django_assert_num_quer
     assert got == expected
 
 
+def test_annotations_come_back_as_their_fields_hold_them():
+    model = factories.VehicleModelFactory()
+    factories.PricePointFactory(vehicle_model=model, date=datetime.date(2024, 5, 1))
+    queryset = VehicleModel.objects.annotate(
+        priced=Exists(PricePoint.objects.filter(vehicle_model=OuterRef("pk"))),
+        last_priced=Max("prices__date"),
+        top=Max("prices__amount"),
+    )
+    (row,) = bundle.read(rows=Part.of(queryset))["rows"]
+    assert row.priced is True
+    assert row.last_priced == datetime.date(2024, 5, 1)
+    assert row.top == Decimal("215900.00")
+
+
+def test_a_path_below_an_empty_foreign_key_is_left_empty(django_assert_num_queries):
+    factories.SightingFactory(reported_by=None)
+    rows = bundle.read(rows=Part(Sighting.objects.all(), related=("reported_by__parent",)))
+    with django_assert_num_queries(0):
+        assert rows["rows"][0].reported_by is None
+
+
 def test_a_filter_across_a_to_many_relation_gives_each_row_once():
     event = factories.MarketEventFactory()
     event.companies.add(factories.CompanyFactory(), factories.CompanyFactory())
@@ -145,5 +166,13 @@ def test_a_filter_across_a_to_many_relation_gives_each_row_once():
 def test_what_it_cannot_read_is_refused_in_words():
     with pytest.raises(ValueError, match="name the relations"):
         Part.of(Sighting.objects.select_related())
+    with pytest.raises(ValueError, match="named twice"):
+        bundle.read(rows=Part(NewsItem.objects.all(), children=(Children("companies"),) * 2))
+    with pytest.raises(ValueError, match="may only select"):
+        Part.of(
+            PricePoint.objects.prefetch_related(
+                Prefetch("stated_conversions", StatedConversion.objects.filter(currency="PKR"))
+            )
+        )
     with pytest.raises(ValueError, match="reverse foreign keys"):
         bundle.read(rows=Part(VehicleModel.objects.all(), children=(Children("maker"),)))

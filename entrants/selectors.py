@@ -228,11 +228,11 @@ def news_part(queryset):
 
 
 def citing(model, news):
-    """Return the ``model`` facts whose source or other source is ``news`` (a pk subquery),
+    """Return the ``model`` facts whose source or other source is ``news`` (a ``Subquery``),
     each once (an OR across the join table would repeat a fact per other source)."""
-    through = model.other_sources.through.objects.filter(newsitem__in=news)
+    through = model.other_sources.through.objects.filter(newsitem=news)
     return model.objects.filter(
-        Q(source__in=news) | Q(pk__in=through.values(f"{model._meta.model_name}_id"))
+        Q(source=news) | Q(pk__in=through.values(f"{model._meta.model_name}_id"))
     )
 
 
@@ -241,31 +241,31 @@ def company_detail(slug):
     as one dated timeline (the latest ``DETAIL_ROWS`` of each kind; the lists have the rest), in
     one query."""
     company = Company.objects.filter(slug=slug)
-    key = company.values("pk")
-    mentioned = NewsItem.companies.through.objects.filter(company__in=key).values("newsitem_id")
-    said_about = Statement.companies.through.objects.filter(company__in=key)
+    key = Subquery(company.values("pk"))
+    mentioned = NewsItem.companies.through.objects.filter(company=key).values("newsitem_id")
+    said_about = Statement.companies.through.objects.filter(company=key)
     rows = bundle.read(
         company=Part(company, related=("parent",)),
         partnerships=cited_part(
-            Partnership.objects.filter(Q(company__in=key) | Q(partner__in=key)),
+            Partnership.objects.filter(Q(company=key) | Q(partner=key)),
             related=("company", "partner"),
         ),
         sightings=cited_part(
-            Sighting.objects.filter(vehicle_model__maker__in=key),
+            Sighting.objects.filter(vehicle_model__maker=key),
             related=("vehicle_model__maker",),
         ),
-        events=cited_part(MarketEvent.objects.filter(companies__in=key)),
+        events=cited_part(MarketEvent.objects.filter(companies=key)),
         statements=cited_part(
             Statement.objects.filter(
-                Q(person__organisation__in=key) | Q(pk__in=said_about.values("statement_id"))
+                Q(person__organisation=key) | Q(pk__in=said_about.values("statement_id"))
             ),
             related=("person",),
         ),
-        news=news_part(NewsItem.objects.filter(Q(pk__in=mentioned) | Q(publisher__in=key))),
-        models=Part(VehicleModel.objects.filter(maker__in=key), related=("maker",)),
-        aliases=Part(CompanyAlias.objects.filter(company__in=key)),
-        people=Part(Person.objects.filter(organisation__in=key)),
-        subsidiaries=Part(Company.objects.filter(parent__in=key)),
+        news=news_part(NewsItem.objects.filter(Q(pk__in=mentioned) | Q(publisher=key))),
+        models=Part(VehicleModel.objects.filter(maker=key), related=("maker",)),
+        aliases=Part(CompanyAlias.objects.filter(company=key)),
+        people=Part(Person.objects.filter(organisation=key)),
+        subsidiaries=Part(Company.objects.filter(parent=key)),
     )
     if not rows["company"]:
         return None
@@ -445,8 +445,8 @@ def model_detail(slug):
     query: its latest prices, sightings, events and news (``DETAIL_ROWS`` of each; the lists
     have the rest), its partnerships, aliases and other variants, and how many prices it has."""
     found = VehicleModel.objects.filter(slug=slug)
-    key = found.values("pk")
-    mentioned = NewsItem.vehicle_models.through.objects.filter(vehiclemodel__in=key)
+    key = Subquery(found.values("pk"))
+    mentioned = NewsItem.vehicle_models.through.objects.filter(vehiclemodel=key)
     same_name = found.values(lowered=Lower("name"))
     rows = bundle.read(
         model=Part(
@@ -455,27 +455,27 @@ def model_detail(slug):
             extra={"price_count": count_of(PricePoint.objects.all(), "vehicle_model")},
         ),
         prices=cited_part(
-            PricePoint.objects.filter(vehicle_model__in=key),
+            PricePoint.objects.filter(vehicle_model=key),
             related=("vehicle_model__maker",),
             children=(Children("stated_conversions", ("source__publisher",)),),
         ),
         sightings=cited_part(
-            Sighting.objects.filter(vehicle_model__in=key), related=("vehicle_model__maker",)
+            Sighting.objects.filter(vehicle_model=key), related=("vehicle_model__maker",)
         ),
-        events=cited_part(MarketEvent.objects.filter(vehicle_models__in=key)),
+        events=cited_part(MarketEvent.objects.filter(vehicle_models=key)),
         partnerships=cited_part(
-            Partnership.objects.filter(vehicle_models__in=key),
+            Partnership.objects.filter(vehicle_models=key),
             related=("company", "partner"),
             limit=None,
         ),
         news=news_part(NewsItem.objects.filter(pk__in=mentioned.values("newsitem_id"))),
         variants=Part(
             VehicleModel.objects.alias(lowered=Lower("name"))
-            .filter(maker__in=found.values("maker"), lowered__in=same_name)
-            .exclude(pk__in=key),
+            .filter(maker=Subquery(found.values("maker")), lowered__in=same_name)
+            .exclude(pk=key),
             related=("maker",),
         ),
-        aliases=Part(VehicleModelAlias.objects.filter(vehicle_model__in=key)),
+        aliases=Part(VehicleModelAlias.objects.filter(vehicle_model=key)),
     )
     if not rows["model"]:
         return None
@@ -503,14 +503,12 @@ def person_detail(slug):
     """Return what the person ``slug`` (``None`` if there is none) said and took part in, and
     the news naming them (the latest ``DETAIL_ROWS`` of each), in one query."""
     found = Person.objects.filter(slug=slug)
-    key = found.values("pk")
-    mentioned = NewsItem.people.through.objects.filter(person__in=key).values("newsitem_id")
+    key = Subquery(found.values("pk"))
+    mentioned = NewsItem.people.through.objects.filter(person=key).values("newsitem_id")
     rows = bundle.read(
         person=Part(found, related=("organisation",)),
-        statements=cited_part(
-            Statement.objects.filter(person__in=key), related=("person", "event")
-        ),
-        events=cited_part(MarketEvent.objects.filter(people__in=key)),
+        statements=cited_part(Statement.objects.filter(person=key), related=("person", "event")),
+        events=cited_part(MarketEvent.objects.filter(people=key)),
         news=news_part(NewsItem.objects.filter(pk__in=mentioned)),
     )
     if not rows["person"]:
@@ -532,9 +530,9 @@ def news_detail(slug):
     """Return the news item ``slug`` (``None`` if there is none) with the facts it is the source
     for or also cited in, the news it is based on or cited by, and what it names: one query."""
     found = NewsItem.objects.filter(slug=slug)
-    key = found.values("pk")
-    based_on = NewsItem.based_on.through.objects.filter(from_newsitem__in=key)
-    cited_by = NewsItem.based_on.through.objects.filter(to_newsitem__in=key)
+    key = Subquery(found.values("pk"))
+    based_on = NewsItem.based_on.through.objects.filter(from_newsitem=key)
+    cited_by = NewsItem.based_on.through.objects.filter(to_newsitem=key)
     facts = {
         "sightings": (Sighting, ("vehicle_model__maker",)),
         "prices": (PricePoint, ("vehicle_model__maker",)),
@@ -556,9 +554,9 @@ def news_detail(slug):
             NewsItem.objects.filter(pk__in=cited_by.values("from_newsitem_id")),
             related=("publisher",),
         ),
-        companies=Part(Company.objects.filter(news_mentions__in=key)),
-        vehicle_models=Part(VehicleModel.objects.filter(news_mentions__in=key), related=("maker",)),
-        people=Part(Person.objects.filter(news_mentions__in=key)),
+        companies=Part(Company.objects.filter(news_mentions=key)),
+        vehicle_models=Part(VehicleModel.objects.filter(news_mentions=key), related=("maker",)),
+        people=Part(Person.objects.filter(news_mentions=key)),
     )
     if not rows["news"]:
         return None

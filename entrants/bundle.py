@@ -136,14 +136,12 @@ def read(**parts):
             rows = model._base_manager.filter(pk__in=keys)
             extra = part.extra or {}
             kinds = {name: output_field(expression) for name, expression in extra.items()}
-        plan = RowPlan(model, "", part.related, part.keep, extra)
-        plan.extra_fields = kinds
-        plan.db = part.queryset.db
+        db = part.queryset.db
+        plan = RowPlan(db, model, "", part.related, part.keep, extra, extra_fields=kinds)
         selects.append(tagged(rows, name, ordering, plan.payload()))
         plans[name] = (plan, [])
         for child in part.children:
-            child_rows, child_plan, child_ordering = children_of(model, child, keys)
-            child_plan.db = part.queryset.db
+            child_rows, child_plan, child_ordering = children_of(db, model, child, keys)
             if f"{name}.{child.relation}" in plans:
                 raise ValueError(f"{name}: {child.relation} is named twice")
             selects.append(
@@ -182,37 +180,37 @@ def tagged(queryset, kind, ordering, payload):
 class RowPlan:
     """How to read a model's rows as JSON, and to build them back into instances."""
 
-    db = "default"
-    extra_fields = {}
-
-    def __init__(self, model, prefix, related, keep, extra, parent_key=None):
+    def __init__(self, db, model, prefix, related, keep, extra, parent_key=None, extra_fields=None):
+        self.db = db
         self.model = model
         self.prefix = prefix
-        self.keep = set(keep)
         self.extra = extra
+        self.extra_fields = extra_fields or {}
         self.parent_key = parent_key
-        # Each related path ("vehicle_model__maker") with the model it reaches.
+        # Each related path ("vehicle_model__maker") with the model it reaches, a path's
+        # parent before it ("source__publisher" reads the source too, as select_related does).
         self.related = {}
-        # ("source__publisher" reads the source too, as select_related does.)
         for path in related:
             target = model
             steps = path.split("__")
             for depth, name in enumerate(steps, start=1):
                 target = target._meta.get_field(name).related_model
                 self.related["__".join(steps[:depth])] = target
-
-    def fields(self, model):
-        return [
-            field
-            for field in model._meta.concrete_fields
-            if field.name not in HEAVY_FIELDS or (model is self.model and field.name in self.keep)
-        ]
+        # The fields read of each model, worked out once rather than for every row.
+        self.fields = {
+            target: [
+                field
+                for field in target._meta.concrete_fields
+                if field.name not in HEAVY_FIELDS or (target is model and field.name in keep)
+            ]
+            for target in {model, *self.related.values()}
+        }
 
     def payload(self):
         # One JSON object per model: PostgreSQL's JSONB_BUILD_OBJECT takes at most 100 arguments.
         def columns(model, path):
             prefix = f"{self.prefix}{path}__" if path else self.prefix
-            return JSONObject(**{f.attname: F(prefix + f.attname) for f in self.fields(model)})
+            return JSONObject(**{f.attname: F(prefix + f.attname) for f in self.fields[model]})
 
         objects = {"": columns(self.model, "")}
         objects.update((path, columns(target, path)) for path, target in self.related.items())
@@ -223,9 +221,8 @@ class RowPlan:
         return Payload(**objects)
 
     def build(self, payload):
-        row = instance(self.db, self.model, self.fields(self.model), payload[""])
-        for path in sorted(self.related, key=len):
-            target = self.related[path]
+        row = instance(self.db, self.model, self.fields[self.model], payload[""])
+        for path, target in self.related.items():
             *through, name = path.split("__")
             holder = row
             for step in through:
@@ -235,7 +232,7 @@ class RowPlan:
             field = holder._meta.get_field(name)
             values = payload[path]
             related = (
-                instance(self.db, target, self.fields(target), values)
+                instance(self.db, target, self.fields[target], values)
                 if values[target._meta.pk.attname]
                 else None
             )
@@ -248,7 +245,7 @@ class RowPlan:
         return row
 
 
-def children_of(model, child, keys):
+def children_of(db, model, child, keys):
     """Return the rows of ``child`` for the parent rows ``keys``, how to build them, and their
     ordering: through the join table for a many-to-many, directly for a reverse foreign key."""
     field = model._meta.get_field(child.relation)
@@ -257,7 +254,9 @@ def children_of(model, child, keys):
         own = through.get_field(field.m2m_field_name())
         target = through.get_field(field.m2m_reverse_field_name())
         rows = through.model._base_manager.filter(**{f"{own.name}__in": keys})
-        plan = RowPlan(field.related_model, f"{target.name}__", child.related, (), {}, own.attname)
+        plan = RowPlan(
+            db, field.related_model, f"{target.name}__", child.related, (), {}, own.attname
+        )
         ordering = [
             prefixed(order, f"{target.name}__") for order in field.related_model._meta.ordering
         ]
@@ -265,7 +264,7 @@ def children_of(model, child, keys):
     if field.one_to_many:
         related = field.related_model
         rows = related._base_manager.filter(**{f"{field.field.name}__in": keys})
-        plan = RowPlan(related, "", child.related, (), {}, field.field.attname)
+        plan = RowPlan(db, related, "", child.related, (), {}, field.field.attname)
         return rows, plan, related._meta.ordering
     raise ValueError(
         f"{model.__name__}.{child.relation}: only forward many-to-many and reverse foreign keys"

@@ -1,5 +1,7 @@
 """Admin forms: no silent overwrite when two editors change the same record."""
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -9,27 +11,60 @@ from django.utils.translation import gettext as _
 class ConcurrencyCheckedForm(forms.ModelForm):
     """A model form that refuses to save over changes someone else saved after it was opened.
 
-    The form carries the record's ``updated_at`` as it was when the page was loaded; if the
-    record has changed since, the save is refused with a message telling the editor to reload.
-    Nothing is lost: the other editor's version stays, and this editor's input is still on the
-    page to copy.
+    The form carries the version of the record it was opened on (its ``updated_at``) as a hidden
+    edit token; if the record has changed since, the save is refused with a message telling the
+    editor to reload. Nothing is lost: the other editor's version stays, and this editor's input
+    is still on the page to copy. A change sent without a token, or with one the tracker did not
+    write, is refused too: the promise holds for every client, not only for the admin's pages.
     """
 
     edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and getattr(self.instance, "updated_at", None):
-            self.fields["edit_token"].initial = self.instance.updated_at.isoformat()
+        if self.changes_a_stored_record():
+            self.fields["edit_token"].initial = self.opened_version().isoformat()
+
+    def changes_a_stored_record(self):
+        """Return whether this form changes a record already in the database."""
+        return self.instance.pk is not None
+
+    def opened_version(self):
+        """Return the version the form is opened on: the ``updated_at`` of the record shown."""
+        return self.instance.updated_at
 
     def clean(self):
         cleaned_data = super().clean()
-        token = cleaned_data.get("edit_token")
-        if self.instance.pk and token:
-            self.check_not_changed_since(token)
+        if self.changes_a_stored_record():
+            self.check_not_changed_since(self.opened_on(cleaned_data.get("edit_token")))
         return cleaned_data
 
-    def check_not_changed_since(self, token):
+    def opened_on(self, token):
+        """Return the version named by the form's edit token, refusing a missing or forged one."""
+        reload = _("Reload the page and make your changes again.")
+        if not token:
+            raise ValidationError(
+                _("This form was sent without its edit token, so nothing was saved. %(reload)s")
+                % {"reload": reload},
+                code="no_edit_token",
+            )
+        try:
+            opened = datetime.datetime.fromisoformat(token)
+        except ValueError:
+            opened = None
+        if opened is None or opened.tzinfo is None:
+            raise ValidationError(
+                _(
+                    "The edit token sent with this form (“%(token)s”) is not one the tracker "
+                    "wrote, so nothing was saved. %(reload)s"
+                )
+                % {"token": token[:40], "reload": reload},
+                code="bad_edit_token",
+            )
+        return opened
+
+    def check_not_changed_since(self, opened):
+        """Refuse the save if the record was deleted or changed after version ``opened``."""
         model = type(self.instance)
         current = (
             model._default_manager.select_for_update()
@@ -43,7 +78,7 @@ class ConcurrencyCheckedForm(forms.ModelForm):
                 % {"name": model._meta.verbose_name},
                 code="deleted",
             )
-        if current.isoformat() != token:
+        if current != opened:
             raise ValidationError(
                 _(
                     "Someone else changed this %(name)s (%(who)s, %(when)s) after you opened it, "
@@ -63,3 +98,20 @@ class ConcurrencyCheckedForm(forms.ModelForm):
         record = history.select_related("history_user").first() if history is not None else None
         user = record.history_user if record else None
         return user.get_username() if user else None
+
+
+def reverting_form(form_class):
+    """Return ``form_class`` opened on the record's current version, not the one it shows.
+
+    A revert form shows an earlier version's values, but what it overwrites is the record as
+    it is now: its token must name that, so that a revert is refused only when someone changed
+    the record after the revert form was opened.
+    """
+
+    def opened_version(self):
+        """Return the ``updated_at`` of the record as it is stored now."""
+        model = type(self.instance)
+        stored = model._default_manager.filter(pk=self.instance.pk)
+        return stored.values_list("updated_at", flat=True).first() or self.instance.updated_at
+
+    return type(form_class.__name__, (form_class,), {"opened_version": opened_version})

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from entrants.models import Company, NewsItem
 from tests import factories
+from tests.html_forms import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -54,20 +55,91 @@ def test_every_change_is_kept_with_who_and_a_field_diff(admin_client, admin_user
     assert admin_user.username in content
 
 
-def test_revert_restores_an_earlier_version_and_keeps_both(admin_client):
+def vandalised_company():
+    """Return a company whose description was replaced after it was entered, and the URL of
+    the revert form of its first version."""
     company = factories.CompanyFactory(name="Air Link", description="Phones")
     company.description = "Vandalised"
     company.save()
     original = company.history.earliest()
     url = reverse("admin:entrants_company_simple_history", args=[company.pk, original.pk])
-    revert_form = admin_client.get(url).context["adminform"].form
-    assert revert_form["description"].value() == "Phones"  # the old version, ready to save
-    data = company_form(company, description="Phones", edit_token=edit_token(admin_client, company))
-    response = admin_client.post(url, data)
-    assert response.status_code == 302
+    return company, url
+
+
+def test_revert_restores_an_earlier_version_and_keeps_both(admin_client):
+    company, url = vandalised_company()
+    revert_page = admin_client.get(url)
+    shown = admin_form_data(revert_page)
+    assert shown["description"] == ["Phones"]  # the old version, ready to save
+
+    response = admin_client.post(url, shown)  # "Revert", as the page sends it
+
+    assert response.status_code == 302, response.context["errors"]
     company.refresh_from_db()
     assert company.description == "Phones"
     assert company.history.count() == 3  # created, vandalised, reverted: nothing lost
+
+
+def test_a_revert_is_refused_if_the_record_changed_after_the_revert_form_was_opened(
+    admin_client,
+):
+    company, url = vandalised_company()
+    revert_page = admin_client.get(url)
+    other = Company.objects.get(pk=company.pk)  # another editor saves meanwhile
+    other.description = "Phones and smart TVs"
+    other.save()
+
+    response = admin_client.post(url, admin_form_data(revert_page))
+
+    assert response.status_code == 200
+    assert "Someone else changed this company" in response.content.decode()
+    company.refresh_from_db()
+    assert company.description == "Phones and smart TVs"
+
+
+TOKENS = {
+    "missing": (None, "sent without its edit token"),
+    "empty": ("", "sent without its edit token"),
+    "not a date": ("abc", "is not one the tracker wrote"),
+    "without a time zone": ("2024-01-01T00:00:00", "is not one the tracker wrote"),
+}
+
+
+@pytest.mark.parametrize("token, message", TOKENS.values(), ids=TOKENS.keys())
+@pytest.mark.parametrize("page", ["change", "revert"])
+def test_a_save_without_a_valid_edit_token_is_refused_in_words(admin_client, page, token, message):
+    company, revert_url = vandalised_company()
+    url = (
+        revert_url
+        if page == "revert"
+        else reverse("admin:entrants_company_change", args=[company.pk])
+    )
+    data = admin_form_data(admin_client.get(url), description="Overwritten", edit_token=token)
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "Reload the page" in response.content.decode()
+    company.refresh_from_db()
+    assert company.description == "Vandalised"
+
+
+@pytest.mark.parametrize("token, message", TOKENS.values(), ids=TOKENS.keys())
+def test_an_inline_change_without_a_valid_edit_token_is_refused(admin_client, token, message):
+    sighting = factories.SightingFactory(place="Karachi port")
+    url = reverse("admin:entrants_newsitem_change", args=[sighting.source.pk])
+    data = admin_form_data(
+        admin_client.get(url),
+        **{"sightings-0-place": "Overwritten", "sightings-0-edit_token": token},
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    sighting.refresh_from_db()
+    assert sighting.place == "Karachi port"
 
 
 def test_history_records_m2m_changes_of_news_items(admin_client):
@@ -232,3 +304,24 @@ def test_viewers_can_only_read(viewer):
     assert (
         viewer.get(reverse("admin:entrants_company_delete", args=[company.pk])).status_code == 403
     )
+
+
+def test_every_change_form_posted_back_as_shown_saves(admin_client, reference_data):
+    """Each tracked record's change page, inlines and their edit tokens included, saves when
+    a browser posts it back unchanged: no form lacks the token its save now requires."""
+    from django.contrib import admin
+
+    from entrants.models import NewsItem
+
+    news = NewsItem.objects.filter(sightings__isnull=False, pricepoints__isnull=False).first()
+    for model_class in admin.site._registry:
+        if model_class._meta.app_label != "entrants":
+            continue
+        obj = news if model_class is NewsItem else model_class.objects.first()
+        opts = model_class._meta
+        url = reverse(f"admin:entrants_{opts.model_name}_change", args=[obj.pk])
+        page = admin_client.get(url)
+        data = admin_form_data(page)
+        assert data.get("edit_token", [""])[0], url
+        response = admin_client.post(url, data)
+        assert response.status_code == 302, (url, response.context and response.context["errors"])

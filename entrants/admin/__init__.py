@@ -5,23 +5,20 @@ is entered in one place. Every changelist has search, filters and a date hierarc
 its related rows up front so that its query count does not grow with the rows shown.
 """
 
-import logging
-
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, router, transaction
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from simple_history.admin import SimpleHistoryAdmin
 
 from entrants import suggestions
+from entrants.admin.tracked import ReadableFiltersMixin, TrackedAdmin, missing_record
 from entrants.forms import ConcurrencyCheckedForm
 from entrants.models import (
     Company,
@@ -40,148 +37,11 @@ from entrants.models import (
 )
 from entrants.resources import ExchangeRateResource, PricePointResource
 
-logger = logging.getLogger(__name__)
-
 
 @admin.display(description=_("date"), ordering="date")
 def date_display(obj):
     """Show a date only as precisely as it is known: "March 2024"."""
     return obj.date_display
-
-
-def refusal_reason(error):
-    """Return the first sentence an editor reads when the database refused their save."""
-    lines = str(error).strip().splitlines()
-    detail = lines[0][:300] if lines else type(error).__name__
-    return f"Nothing was saved: the database refused the change ({detail})."
-
-
-def refusal_advice(error):
-    """Return what the editor can do about a refused save."""
-    if isinstance(error, IntegrityError):
-        return (
-            "It breaks a rule the database enforces: check your input below against the "
-            "records already stored, then save again."
-        )
-    return (
-        "The database may be read-only or restarting: your input is still below, so save "
-        "again in a few minutes, and tell the site administrator if this keeps happening."
-    )
-
-
-def refusing_form(form_class, message):
-    """Return ``form_class`` made to refuse its data with ``message`` (and to ask nothing more
-    of the database, which has just refused it)."""
-
-    def clean(self):
-        """Refuse the input, saying why."""
-        raise ValidationError(message, code="database_refused")
-
-    return type(form_class.__name__, (form_class,), {"clean": clean})
-
-
-def unchecked_form(form_class):
-    """Return ``form_class`` without its stale-save check, which locks rows (SELECT … FOR
-    UPDATE): a read-only database refuses that, and the save is refused anyway."""
-
-    def check_not_changed_since(self, token):
-        """Check nothing."""
-
-    return type(
-        form_class.__name__, (form_class,), {"check_not_changed_since": check_not_changed_since}
-    )
-
-
-def database_unavailable(reason):
-    """Return the page shown when the database cannot even show the form again (503)."""
-    response = HttpResponse(
-        format_html(
-            "<!doctype html><html lang=en><title>Nothing was saved</title>"
-            "<h1>Nothing was saved</h1><p>{}</p><p>The database is not answering, so the "
-            "form cannot be shown again: go back in your browser to keep what you typed, "
-            "and save again in a few minutes.</p></html>",
-            reason,
-        ),
-        status=503,
-    )
-    response["Retry-After"] = "30"
-    return response
-
-
-class TrackedAdmin(SimpleHistoryAdmin):
-    """Base admin: every change is kept (history with a field-by-field diff, and revert), and
-    a save over someone else's newer change is refused.
-
-    A save the database refuses (a constraint, a read-only or restarting database) is rolled
-    back whole, logged, and answered with the same form, the editor's input in it and the
-    reason at the top — not a server error.
-    """
-
-    form = ConcurrencyCheckedForm
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """Add, change or save as new; a save the database refuses shows the form again."""
-        view = super().changeform_view
-        return self.refusing_database_errors(view, request, object_id, form_url, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        """Revert to an earlier version, all or nothing (django-simple-history saves without
-        a transaction); a revert the database refuses shows the form again."""
-        view = super().history_form_view
-
-        def atomic_view(*args):
-            """Run the revert in one transaction."""
-            with transaction.atomic(using=router.db_for_write(self.model)):
-                return view(*args)
-
-        return self.refusing_database_errors(
-            atomic_view, request, object_id, version_id, extra_context
-        )
-
-    def refusing_database_errors(self, view, request, *args):
-        """Run a form view; if the database refuses the save, run it again (after the
-        rollback, outside the failed transaction) with a form that refuses the same input
-        with the reason, so that nothing is saved and the editor sees what they typed."""
-        if request.method != "POST":
-            return view(request, *args)
-        # A refusal at COMMIT (a deferred foreign key, say) comes after the view has queued
-        # "… was added successfully": that message must go with the rest.
-        queued = getattr(getattr(request, "_messages", None), "_queued_messages", None)
-        already_queued = len(queued) if queued is not None else 0
-        try:
-            return view(request, *args)
-        except DatabaseError as error:
-            logger.error(
-                "The database refused an admin save (%s %s, user %s)",
-                request.method,
-                request.path,
-                getattr(request.user, "pk", None),
-                exc_info=True,
-            )
-            reason, advice = refusal_reason(error), refusal_advice(error)
-        if queued is not None:
-            del queued[already_queued:]
-        request._save_refused = f"{reason} {advice}"
-        try:
-            return view(request, *args)
-        except DatabaseError:
-            logger.error("The database could not show the refused form again", exc_info=True)
-            return database_unavailable(reason)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        """Return the admin's form, or one that refuses its input if the database did."""
-        form = super().get_form(request, obj, change, **kwargs)
-        refused = getattr(request, "_save_refused", None)
-        return form if refused is None else refusing_form(form, refused)
-
-    def get_formsets_with_inlines(self, request, obj=None):
-        """Yield the inline formsets, without their row locks once the database refused."""
-        for formset, inline in super().get_formsets_with_inlines(request, obj):
-            if getattr(request, "_save_refused", None) is not None and hasattr(
-                formset.form, "check_not_changed_since"
-            ):
-                formset = type(formset.__name__, (formset,), {"form": unchecked_form(formset.form)})
-            yield formset, inline
 
 
 class AllOrNothingImportMixin(ImportExportMixin):
@@ -416,7 +276,7 @@ class NewsItemAdmin(TrackedAdmin):
         """Show what the article mentions; create the links and drafts the editor accepts."""
         news_item = self.get_object(request, object_id)
         if news_item is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return missing_record(request, self, object_id)
         if not self.has_change_permission(request, news_item):
             raise PermissionDenied
         data = request.POST if request.method == "POST" else None
@@ -646,3 +506,19 @@ class ExchangeRateAdmin(AllOrNothingImportMixin, TrackedAdmin):
     list_filter = ["base", "quote", "source", "claim_status"]
     search_fields = ["base", "quote", "source_url", "notes"]
     date_hierarchy = "date"
+
+
+# --- Users and groups: Django's own admins, with changelists that read hostile filters --------
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class TrackerUserAdmin(ReadableFiltersMixin, UserAdmin):
+    """Django's user admin; a filter it cannot read shows the whole list with a message."""
+
+
+@admin.register(Group)
+class TrackerGroupAdmin(ReadableFiltersMixin, GroupAdmin):
+    """Django's group admin; a filter it cannot read shows the whole list with a message."""

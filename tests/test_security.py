@@ -26,6 +26,7 @@ from entrants.models import (
     Statement,
     VehicleModel,
 )
+from tests.html_forms import admin_form_data
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -211,8 +212,11 @@ TRACKED_MATRIX = {
     "add": {"viewer": 403, "editor": 200, "superuser": 200},
     "change": {"viewer": 200, "editor": 200, "superuser": 200},
     "history": {"viewer": 200, "editor": 200, "superuser": 200},
+    "version": {"viewer": 200, "editor": 200, "superuser": 200},
     "delete": {"viewer": 403, "editor": 403, "superuser": 200},
 }
+# Reverting to an earlier version writes: only those who may change the record may do it.
+REVERT = {"viewer": 403, "editor": 302, "superuser": 302}
 AUTH_MATRIX = {
     "changelist": {"viewer": 403, "editor": 403, "superuser": 200},
     "add": {"viewer": 403, "editor": 403, "superuser": 200},
@@ -253,16 +257,28 @@ def expected(table, role):
     return table[role]
 
 
+def earlier_version(model_class):
+    """Return the first record of ``model_class`` and the URL of the page of its current
+    version in its history (saving it once, so that it has one)."""
+    obj = model_class.objects.first()
+    obj.save()
+    version = obj.history.first()
+    opts = model_class._meta
+    url = reverse(f"admin:entrants_{opts.model_name}_simple_history", args=[obj.pk, version.pk])
+    return obj, url
+
+
 def admin_urls(reference):
     """Yield (label, url, expectations) for every admin page of the matrix."""
     for model_class in TRACKED:
         opts = model_class._meta
-        obj = model_class.objects.first()
+        obj, version_url = earlier_version(model_class)
         name = f"admin:entrants_{opts.model_name}"
         yield opts.model_name, "changelist", reverse(f"{name}_changelist")
         yield opts.model_name, "add", reverse(f"{name}_add")
         yield opts.model_name, "change", reverse(f"{name}_change", args=[obj.pk])
         yield opts.model_name, "history", reverse(f"{name}_history", args=[obj.pk])
+        yield opts.model_name, "version", version_url
         yield opts.model_name, "delete", reverse(f"{name}_delete", args=[obj.pk])
 
 
@@ -335,6 +351,31 @@ def test_admin_permission_matrix(client, reference_data, users):
     assert not wrong, "\n".join(wrong)
 
 
+@pytest.mark.parametrize("model_class", TRACKED, ids=lambda model: model._meta.model_name)
+def test_only_those_who_may_change_a_record_can_revert_it(
+    client, reference_data, users, model_class
+):
+    """The version page's form, posted back as the page shows it (a Viewer sees no Revert
+    button, but the form is there): a Viewer's revert is refused and writes nothing."""
+    obj, url = earlier_version(model_class)
+    for role in ROLES:
+        as_role(client, users, role)
+        page = client.get(url)
+        if role in ("anonymous", "signed-in, not staff"):
+            assert page.status_code == LOGIN
+            assert client.post(url, {}).status_code == LOGIN
+            continue
+        assert page.status_code == 200, role
+        assert ('name="_save"' in page.content.decode()) == (REVERT[role] == 302), role
+        versions = obj.history.count()
+        response = client.post(url, admin_form_data(page))
+        assert response.status_code == REVERT[role], (role, getattr(response, "context", None))
+        expected_versions = versions + (1 if REVERT[role] == 302 else 0)
+        assert obj.history.count() == expected_versions, role
+        if REVERT[role] != 302:
+            assert obj.history.first().history_user != users[role]
+
+
 def test_a_viewer_cannot_change_or_delete_by_posting(client, reference_data, users):
     as_role(client, users, "viewer")
     company = Company.objects.first()
@@ -357,11 +398,20 @@ def test_analyst_pages_are_public_and_read_only(client, reference_data, users, u
             assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD"}
 
 
-def test_analyst_pages_refuse_posts_without_a_csrf_token_too(reference_data):
+@pytest.mark.parametrize("with_cookie", [False, True], ids=["no CSRF cookie", "CSRF cookie"])
+def test_analyst_pages_answer_405_to_writes_with_or_without_a_csrf_token(
+    reference_data, with_cookie
+):
+    """A client that enforces CSRF, as browsers do: the answer is the same 405 either way."""
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    assert strict.post("/sightings/", {"city": "Karachi"}).status_code in (403, 405)
+    if with_cookie:
+        strict.cookies["csrftoken"] = "x" * 32
+    for url in ["/sightings/", "/prices/?format=csv", "/convert/?amount=1&from=USD&to=PKR"]:
+        for method in (strict.post, strict.put, strict.patch, strict.delete):
+            response = method(url, headers={"x-csrftoken": "x" * 32} if with_cookie else {})
+            assert response.status_code == 405, (method.__name__, url, with_cookie)
 
 
 def test_a_setting_can_require_login_for_analyst_pages(client, reference_data, users, settings):
@@ -436,6 +486,67 @@ def test_a_successful_login_resets_the_count(client, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert log_in(client, "boss", "wrong").status_code == 200
     assert log_in(client, "boss", "right-password").status_code == 302
+
+
+def log_in_from(client, forwarded_for, username, password):
+    """Log in through the proxy, which passes ``forwarded_for`` on as X-Forwarded-For."""
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password},
+        headers={"x-forwarded-for": forwarded_for},
+    )
+
+
+def test_behind_the_proxy_forged_forwarded_entries_do_not_escape_the_lock(client, settings):
+    """The client writes what it likes before the entry the proxy appends: rotating it must
+    not give it more tries."""
+    settings.PROXY_COUNT = 1
+    User.objects.create_superuser("boss", "boss@example.org", "right-password")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        forged = f"198.51.100.{attempt}, 203.0.113.7"  # what nginx passes on
+        assert log_in_from(client, forged, "boss", "wrong").status_code in (200, 429)
+    locked = log_in_from(client, "198.51.100.99, 203.0.113.7", "boss", "right-password")
+    assert locked.status_code == 429
+
+
+def test_behind_the_proxy_one_client_locks_only_itself(client, settings):
+    """An ordinary browser sends no X-Forwarded-For, so nginx passes one entry: its address.
+    Five failures from one address must not lock the account for everyone else."""
+    settings.PROXY_COUNT = 1
+    User.objects.create_superuser("boss", "boss@example.org", "right-password")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in_from(client, "203.0.113.7", "boss", "wrong")
+    assert log_in_from(client, "203.0.113.7", "boss", "right-password").status_code == 429
+    assert log_in_from(client, "203.0.113.8", "boss", "right-password").status_code == 302
+
+
+def test_without_a_proxy_the_forwarded_header_is_ignored(client, settings):
+    settings.PROXY_COUNT = 0
+    User.objects.create_superuser("boss", "boss@example.org", "right-password")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        log_in_from(client, f"198.51.100.{attempt}", "boss", "wrong")
+    assert log_in_from(client, "198.51.100.99", "boss", "right-password").status_code == 429
+
+
+@pytest.mark.parametrize(
+    "proxies, forwarded, client",
+    [
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "10.0.0.1, 198.51.100.2, 203.0.113.7", "203.0.113.7"),
+        (2, "198.51.100.2, 203.0.113.7, 10.0.0.5", "203.0.113.7"),
+        (1, "2001:db8::7", "2001:db8::7"),
+        (2, "203.0.113.7", "127.0.0.1"),  # sent past the outer proxy: not all proxies wrote
+        (1, "", "127.0.0.1"),  # straight to the app server, on loopback
+        (1, "not-an-address", "127.0.0.1"),
+        (0, "203.0.113.7", "127.0.0.1"),
+    ],
+)
+def test_the_client_is_the_nth_address_from_the_end(rf, settings, proxies, forwarded, client):
+    from evmarket.proxy import client_ip
+
+    settings.PROXY_COUNT = proxies
+    request = rf.get("/", headers={"x-forwarded-for": forwarded} if forwarded else {})
+    assert client_ip(request) == client
 
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>", re.I)

@@ -79,9 +79,40 @@ def connect_signals():
             )
 
 
-def versioned_page(view):
-    """Cache a GET view's response by full URL and data version, and answer 304 to a browser
-    that already holds the page (If-None-Match)."""
+def view_parameters(view):
+    """Return the query parameters a view reads: a class-based view names them with its
+    ``query_parameters()``; other views read none unless ``versioned_page`` is told."""
+    view_class = getattr(view, "view_class", None)
+    return frozenset(view_class.query_parameters()) if view_class is not None else frozenset()
+
+
+def storable(request, response, parameters):
+    """Return whether ``response`` may go into the page cache.
+
+    Only complete, successful pages (not a stream) of canonical addresses: every query
+    parameter one the view reads, none of its input ignored (the view then marks its page
+    ``no-store``), and not larger than ``PAGE_CACHE_MAX_BYTES``. So junk parameters cannot
+    fill the cache, however many a visitor invents.
+    """
+    return (
+        response.status_code in CACHED_STATUSES
+        and not response.streaming
+        and set(request.GET) <= parameters
+        and "no-store" not in response.get("Cache-Control", "")
+        and len(response.content) <= settings.PAGE_CACHE_MAX_BYTES
+    )
+
+
+def versioned_page(view, parameters=None):
+    """Cache a GET view's response by its absolute URL (scheme, host, path and query) and the
+    data version, and answer 304 to a browser that already holds the page (If-None-Match).
+
+    ``parameters`` names the query parameters the view reads (by default the view's own
+    ``query_parameters()``); a request with others is answered but not cached. The cache is
+    an optimisation only: the cache backend logs its failures and answers "not cached"
+    (``settings.CACHES``), so a cache that is down serves every page uncached.
+    """
+    parameters = frozenset(parameters) if parameters is not None else view_parameters(view)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -95,7 +126,8 @@ def versioned_page(view):
     def respond(request, version, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
             return view(request, *args, **kwargs)
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        # The absolute URL: an export's links name the host and scheme it was asked on.
+        digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
         etag = f'"v{version}-{digest}"'
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()
@@ -104,7 +136,7 @@ def versioned_page(view):
             response = cache.get(key)
             if response is None:
                 response = view(request, *args, **kwargs)
-                if response.status_code in CACHED_STATUSES and not response.streaming:
+                if storable(request, response, parameters):
                     cache.set(key, response, settings.PAGE_CACHE_SECONDS)
         response["ETag"] = etag
         patch_cache_control(response, no_cache=True)  # revalidate: a 304 costs one query

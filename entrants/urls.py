@@ -16,22 +16,27 @@ class SlugConverter(StringConverter):
 register_converter(SlugConverter, "tracker_slug")
 
 
-def page(view):
-    """An analyst page: read-only, public unless configured otherwise, cached by data version."""
-    return analyst_page(versioned_page(view))
+def page(view, parameters=None):
+    """An analyst page: read-only, public unless configured otherwise, cached by data version
+    (``parameters``: the query parameters it reads; a class-based list names its own)."""
+    return analyst_page(versioned_page(view, parameters))
 
 
 app_name = "entrants"
 
 urlpatterns = [
-    path("", page(views.home), name="home"),
+    path("", page(views.home, views.CURRENCY_PARAMETERS), name="home"),
     path("companies/", page(views.CompanyListView.as_view()), name="company_list"),
     path("companies/<tracker_slug:slug>/", page(views.company_detail), name="company_detail"),
     path("models/", page(views.ModelListView.as_view()), name="model_list"),
-    path("models/<tracker_slug:slug>/", page(views.model_detail), name="model_detail"),
+    path(
+        "models/<tracker_slug:slug>/",
+        page(views.model_detail, views.CURRENCY_PARAMETERS),
+        name="model_detail",
+    ),
     path(
         "models/<tracker_slug:slug>/price-history.json",
-        page(views.model_price_history),
+        page(views.model_price_history, views.CURRENCY_PARAMETERS),
         name="model_price_history",
     ),
     path(
@@ -47,7 +52,11 @@ urlpatterns = [
     path("sightings/", page(views.SightingListView.as_view()), name="sighting_list"),
     path("sightings/<uuid:uuid>/", page(views.sighting_detail), name="sighting_detail"),
     path("prices/", page(views.PriceListView.as_view()), name="price_list"),
-    path("prices/<uuid:uuid>/", page(views.price_detail), name="price_detail"),
+    path(
+        "prices/<uuid:uuid>/",
+        page(views.price_detail, views.CURRENCY_PARAMETERS),
+        name="price_detail",
+    ),
     path("events/", page(views.EventListView.as_view()), name="event_list"),
     path("events/<uuid:uuid>/", page(views.event_detail), name="event_detail"),
     path("news/", page(views.NewsListView.as_view()), name="news_list"),
@@ -55,5 +64,5 @@ urlpatterns = [
     path("people/", page(views.PersonListView.as_view()), name="person_list"),
     path("people/<tracker_slug:slug>/", page(views.person_detail), name="person_detail"),
     path("rates/", page(views.RateListView.as_view()), name="rate_list"),
-    path("convert/", page(views.convert), name="convert"),
+    path("convert/", page(views.convert, views.CONVERT_PARAMETERS), name="convert"),
 ]

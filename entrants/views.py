@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 from django.views import View
 
 from entrants import charts, lookups, selectors
@@ -59,6 +60,21 @@ from entrants.models import (
     VehicleModel,
 )
 
+# The parameters every list reads besides its filters (ListParams), and those of the pages
+# with a currency switch; the page cache stores only pages whose parameters are all known.
+LIST_PARAMETERS = ("sort", "page", "format", "currency", "at")
+CURRENCY_PARAMETERS = ("currency", "at")
+CONVERT_PARAMETERS = ("amount", "from", "to", "date")
+
+
+def render_page(request, template, context):
+    """Render an analyst page; one that ignored some of its input (and says so in
+    ``errors``) is marked ``no-store``, so that the page cache keeps only canonical pages."""
+    response = render(request, template, context)
+    if context.get("errors"):
+        patch_cache_control(response, no_store=True)
+    return response
+
 
 def filter_errors(filterset):
     """Return the filterset's errors as sentences that say which filter was ignored."""
@@ -88,6 +104,12 @@ class AnalystListView(View):
     facets = ()
     page_size = 25
     uses_currency = False
+
+    @classmethod
+    def query_parameters(cls):
+        """Return the names of the query parameters this list reads: its filters' and
+        ``LIST_PARAMETERS``."""
+        return {*cls.filterset_class.base_filters, *LIST_PARAMETERS}
 
     def get_queryset(self):
         raise NotImplementedError
@@ -158,7 +180,7 @@ class AnalystListView(View):
             "querystring": querystring_without(request.GET, "page", "format"),
             "headers": column_headers(request.GET, columns, params.sort),
         }
-        return render(request, self.template_name, context)
+        return render_page(request, self.template_name, context)
 
     def filtering_in_python(self, filterset):
         if not filterset.is_bound or not self.python_filters:
@@ -836,7 +858,7 @@ def model_detail(request, slug):
     params = currency_params(request)
     rates = lookups.rate_table()
     attach_conversions(data["prices"], rates, params)
-    return render(
+    return render_page(
         request,
         "entrants/model_detail.html",
         {
@@ -938,7 +960,7 @@ def price_detail(request, uuid):
         for code in DISPLAY_CURRENCIES
         if code != price.currency
     ]
-    return render(
+    return render_page(
         request,
         "entrants/price_detail.html",
         {
@@ -980,7 +1002,7 @@ def home(request):
     attach_conversions(prices, lookups.rate_table(), params)
     events = rows["events"]
     events.reverse()
-    return render(
+    return render_page(
         request,
         "entrants/home.html",
         {

@@ -135,18 +135,35 @@ STORAGES = {
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Analyst pages are cached by URL and data version (entrants/cache.py). Local memory by
-# default; Redis, shared by every worker, when REDIS_URL is set.
+# default; Redis, shared by every worker, when REDIS_URL is set. Either way the cache is an
+# optimisation, never a dependency: a Redis that is down, slow or full is logged and the page is
+# served uncached (django-redis's IGNORE_EXCEPTIONS, short socket timeouts). Give Redis a
+# memory cap and `maxmemory-policy allkeys-lru` (docs/operations.md).
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "600"))
+# Pages larger than this are served but not cached (a large JSON export, say).
+PAGE_CACHE_MAX_BYTES = int(os.environ.get("DJANGO_PAGE_CACHE_MAX_BYTES", str(1024 * 1024)))
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "evmarket",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.25")),
+                "SOCKET_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.25")),
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "entrants.cache"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 500},  # about 12 MB of pages per process
+        }
+    }
 
 # Imports in the admin are all-or-nothing, need the "add" permission, and exports never emit a
 # cell that a spreadsheet would run as a formula.
@@ -211,11 +228,10 @@ AXES_COOLOFF_TIME = datetime.timedelta(
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind the proxy of the README the client's address is the last X-Forwarded-For entry.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0")) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Reverse proxies in front of the app (1 behind the nginx of docs/operations.md): the client's
+# address is then the Nth entry from the end of X-Forwarded-For (evmarket/proxy.py).
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "evmarket.proxy.client_ip"
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,11 @@
 """The page cache: pages cached by URL and data version, ETag / 304, writes show at once."""
 
+import logging
 import os
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from entrants.cache import bump_data_version, data_version
 from entrants.models import Company
@@ -66,10 +69,100 @@ def test_exports_and_errors_are_cached_by_their_own_url(client):
 def test_pages_are_cached_in_redis_when_redis_url_is_set(client):
     import redis
     from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
+    from django_redis.cache import RedisCache
 
     assert isinstance(caches["default"], RedisCache)
     factories.SightingFactory()
     client.get("/sightings/")
     server = redis.Redis.from_url(os.environ["REDIS_URL"])
     assert server.keys("evmarket:*page:*")  # stored where every worker can read it
+
+
+def rendered_again(client, url, **extra):
+    """Ask for ``url`` twice; return whether the second answer was rendered again (more than
+    the one query for the data version) rather than served from the page cache."""
+    first = client.get(url, **extra)
+    assert first.status_code == 200, url
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, **extra)
+    return len(queries) > 1
+
+
+def test_junk_parameters_are_answered_but_not_cached(client):
+    """Any visitor can invent parameters; each would otherwise store a page."""
+    factories.SightingFactory(city="Karachi")
+    assert not rendered_again(client, "/sightings/?city=karachi&sort=-date")
+    assert rendered_again(client, "/sightings/?city=karachi&utm_source=x1")
+
+
+def test_a_page_that_ignored_some_input_is_answered_but_not_cached(client):
+    factories.SightingFactory()
+    response = client.get("/sightings/?sort=nonsense-1")
+    assert "is not a column you can sort by" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert rendered_again(client, "/sightings/?sort=nonsense-2")
+    assert rendered_again(client, "/?currency=XYZ")
+
+
+def test_detail_pages_and_convert_are_cached_with_their_own_parameters(client):
+    sighting = factories.SightingFactory()
+    model = sighting.vehicle_model
+    assert not rendered_again(client, f"{model.get_absolute_url()}?currency=USD&at=latest")
+    assert rendered_again(client, f"{model.get_absolute_url()}?page=2")
+    assert not rendered_again(client, sighting.get_absolute_url())
+    assert rendered_again(client, f"{sighting.get_absolute_url()}?x=1")
+    assert not rendered_again(client, "/convert/?amount=1&from=USD&to=USD&date=2024-01-01")
+
+
+def test_a_page_larger_than_the_limit_is_not_cached(client, settings):
+    factories.SightingFactory()
+    assert not rendered_again(client, "/sightings/")
+    settings.PAGE_CACHE_MAX_BYTES = 1000
+    assert rendered_again(client, "/sightings/?sort=date")
+
+
+def test_the_cache_keeps_pages_apart_by_host_and_scheme(client, settings):
+    """An export names its rows by absolute URL: each host and scheme gets its own."""
+    settings.ALLOWED_HOSTS = ["tracker.example.org", "mirror.example.net"]
+    factories.SightingFactory()
+    first = client.get("/sightings/?format=json", headers={"host": "tracker.example.org"})
+    other = client.get("/sightings/?format=json", headers={"host": "mirror.example.net"})
+    secure = client.get(
+        "/sightings/?format=json", headers={"host": "mirror.example.net"}, secure=True
+    )
+    assert "http://tracker.example.org/sightings/" in first.content.decode()
+    assert "http://mirror.example.net/sightings/" in other.content.decode()
+    assert "https://mirror.example.net/sightings/" in secure.content.decode()
+    assert len({first["ETag"], other["ETag"], secure["ETag"]}) == 3
+
+
+def project_cache_settings(monkeypatch, redis_url):
+    """Return the cache settings ``evmarket/settings.py`` makes for ``REDIS_URL=redis_url``."""
+    import importlib
+
+    from evmarket import settings as project_settings
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    try:
+        made = importlib.reload(project_settings)
+        return {
+            name: getattr(made, name)
+            for name in ("CACHES", "DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS", "DJANGO_REDIS_LOGGER")
+        }
+    finally:
+        monkeypatch.delenv("REDIS_URL")
+        importlib.reload(project_settings)
+
+
+def test_pages_are_served_uncached_and_the_failure_logged_when_redis_is_down(
+    client, settings, caplog, monkeypatch
+):
+    """The settings' Redis cache, pointed at a port where no server listens (9, discard)."""
+    for name, value in project_cache_settings(monkeypatch, "redis://127.0.0.1:9/0").items():
+        setattr(settings, name, value)
+    factories.SightingFactory(city="Karachi")
+    with caplog.at_level(logging.ERROR, logger="entrants.cache"):
+        for url in ["/", "/sightings/", "/sightings/?format=csv", "/prices/?format=json"]:
+            assert client.get(url).status_code == 200, url
+        assert "Karachi" in client.get("/sightings/").content.decode()
+    assert any(record.name == "entrants.cache" for record in caplog.records)

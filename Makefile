@@ -36,9 +36,8 @@ serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn evmarket.wsgi:application --bind $(BIND) --workers $(WORKERS) \
-		--worker-class gthread --threads 4 --timeout 60 --graceful-timeout 20 \
-		--access-logfile - --forwarded-allow-ips 127.0.0.1
+	$(BIN)/gunicorn --config evmarket/gunicorn.conf.py evmarket.wsgi:application \
+		--bind $(BIND) --workers $(WORKERS)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-# Longer query strings are refused: every facet and sort link of a list repeats the query, so a
-# huge one would make a huge page. gunicorn and nginx let this much through (docs/operations.md).
-MAX_QUERY_STRING = 20_000
+# Longer query strings are refused in words: every facet and sort link of a list repeats the
+# query, so a huge one would make a huge page. gunicorn and nginx read request lines of up to
+# 8,190 bytes (evmarket/gunicorn.conf.py), so this limit is the one a visitor meets.
+MAX_QUERY_STRING = 8_000
 
 
 def analyst_page(view):

@@ -16,6 +16,8 @@ def favicon(request):
     return redirect(static("favicon.svg"), permanent=True)
 
 
+handler500 = "evmarket.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),

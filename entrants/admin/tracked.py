@@ -11,12 +11,12 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, router, transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
-from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from entrants.forms import ConcurrencyCheckedForm, reverting_form
+from evmarket.errors import unavailable
 
 logger = logging.getLogger("entrants.admin")
 
@@ -70,18 +70,11 @@ def unchecked_form(form_class):
 
 def database_unavailable(reason):
     """Return the page shown when the database cannot even show the form again (503)."""
-    response = HttpResponse(
-        format_html(
-            "<!doctype html><html lang=en><title>Nothing was saved</title>"
-            "<h1>Nothing was saved</h1><p>{}</p><p>The database is not answering, so the "
-            "form cannot be shown again: go back in your browser to keep what you typed, "
-            "and save again in a few minutes.</p></html>",
-            reason,
-        ),
-        status=503,
+    return unavailable(
+        "Nothing was saved",
+        f"{reason} The database is not answering, so the form cannot be shown again: go back "
+        "in your browser to keep what you typed, and save again in a few minutes.",
     )
-    response["Retry-After"] = "30"
-    return response
 
 
 def missing_record(request, model_admin, object_id):

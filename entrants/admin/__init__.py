@@ -5,9 +5,8 @@ is entered in one place. Every changelist has search, filters and a date hierarc
 its related rows up front so that its query count does not grow with the rows shown.
 """
 
+from django.apps import apps
 from django.contrib import admin, messages
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import redirect
@@ -508,17 +507,21 @@ class ExchangeRateAdmin(AllOrNothingImportMixin, TrackedAdmin):
     date_hierarchy = "date"
 
 
-# --- Users and groups: Django's own admins, with changelists that read hostile filters --------
-
-admin.site.unregister(User)
-admin.site.unregister(Group)
-
-
-@admin.register(User)
-class TrackerUserAdmin(ReadableFiltersMixin, UserAdmin):
-    """Django's user admin; a filter it cannot read shows the whole list with a message."""
+# --- Other apps' admins (users, groups, login attempts) ---------------------------------------
+# Registered again with changelists that read hostile filters: the tracker's promise of no
+# server error covers every admin page, not only its own.
 
 
-@admin.register(Group)
-class TrackerGroupAdmin(ReadableFiltersMixin, GroupAdmin):
-    """Django's group admin; a filter it cannot read shows the whole list with a message."""
+def readable_filters_everywhere(site):
+    """Give every admin registered on ``site`` without it ``ReadableFiltersMixin``."""
+    for model in apps.get_models():
+        if not site.is_registered(model):
+            continue
+        model_admin = type(site.get_model_admin(model))
+        if issubclass(model_admin, ReadableFiltersMixin):
+            continue
+        site.unregister(model)
+        site.register(model, type(model_admin.__name__, (ReadableFiltersMixin, model_admin), {}))
+
+
+readable_filters_everywhere(admin.site)

@@ -7,6 +7,7 @@ per request; a page whose ETag the browser already holds costs nothing more.
 """
 
 import hashlib
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 
@@ -25,6 +26,8 @@ CACHED_STATUSES = {200}
 # The data version the current request read, so that what is computed once per version (the
 # rate table, the filters' choices) costs no second query for it.
 _request_version = ContextVar("data_version", default=None)
+# True while a bulk write (an import) bumps the version once at its end, not at every save.
+_bumps_deferred = ContextVar("data_version_bumps_deferred", default=False)
 # name -> (data version, value), per process: cheaper than the shared cache for values that
 # every request needs (no pickling), and never stale, since it is keyed by the version.
 _per_version = {}
@@ -35,11 +38,30 @@ def data_version():
     return DataVersion.objects.values_list("version", flat=True).first() or 0
 
 
-def bump_data_version(**kwargs):
-    """Mark every cached page stale. Connected to every save and delete of the app's models;
+def bump_data_version():
+    """Mark every cached page stale. Saves and deletes of the app's models do it (``changed``);
     call it after bulk writes (``bulk_create``, ``update``) that send no signals."""
     if not DataVersion.objects.update(version=F("version") + 1):
         DataVersion.objects.create(version=1)
+
+
+def changed(**kwargs):
+    """Bump the data version after a save, delete or link change, unless deferred."""
+    if not _bumps_deferred.get():
+        bump_data_version()
+
+
+@contextmanager
+def data_version_bumps_deferred():
+    """Within the block, saves and deletes do not bump the data version: whoever runs the
+    block bumps it once at the end if it wrote anything. An import of thousands of rows then
+    takes the lock on the version's row once, just before it commits, not at its first save
+    (every other editor's save would wait for it until then)."""
+    token = _bumps_deferred.set(True)
+    try:
+        yield
+    finally:
+        _bumps_deferred.reset(token)
 
 
 def per_data_version(name, compute):
@@ -69,11 +91,11 @@ def connect_signals():
         if model is DataVersion:
             continue
         uid = f"bump-data-version-{model._meta.label_lower}"
-        post_save.connect(bump_data_version, sender=model, dispatch_uid=f"{uid}-save")
-        post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"{uid}-delete")
+        post_save.connect(changed, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(changed, sender=model, dispatch_uid=f"{uid}-delete")
         for field in model._meta.local_many_to_many:
             m2m_changed.connect(
-                bump_data_version,
+                changed,
                 sender=field.remote_field.through,
                 dispatch_uid=f"{uid}-{field.name}",
             )

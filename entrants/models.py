@@ -936,6 +936,12 @@ class ExchangeRate(TimestampedModel):
     def natural_key(self):
         return (self.date.isoformat(), self.base, self.quote, self.source)
 
+    def clean(self):
+        # Also a database constraint; said here too, so that a form or an import can say it
+        # without a query.
+        if self.base and self.base == self.quote:
+            raise ValidationError(_("The two currencies of a rate must differ."))
+
 
 class MarketEvent(Fact):
     """Something that happened in the market: a launch, an entry, an assembly start, a policy."""

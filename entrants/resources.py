@@ -10,13 +10,22 @@ Number cells may be typed as articles print them: "¥1,234", "1,234.50", "RMB 24
 "PKR 85,50,000" or " 277.63 ". The currency sign or code and the thousands separators are
 dropped and the number is read as a ``Decimal``; a number cell of a spreadsheet (a float) is
 read through its shortest decimal form, so 277.63 stays 277.63.
+
+An import is bounded: at most ``IMPORT_MAX_ROWS`` rows and ``IMPORT_TIME_LIMIT_SECONDS`` (checked
+between rows, and on PostgreSQL as the statement timeout of its transaction); one that runs out
+of time, or whose database session is cancelled or lost, stops at once and writes nothing. The
+data version is bumped once, as it commits (``entrants.cache.data_version_bumps_deferred``), so
+a preview (which checks every row but writes none) takes no lock at all.
 """
 
 import datetime
 import re
+import time
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connections, router, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Trim
 from django.utils.functional import cached_property
@@ -26,7 +35,9 @@ from import_export.fields import Field
 from import_export.resources import ModelResource
 from import_export.results import Error, Result, RowResult
 
+from entrants.cache import bump_data_version, data_version_bumps_deferred
 from entrants.dates import DatePrecision
+from entrants.import_files import overlong_cells, too_many_rows
 from entrants.listing import FORMULA_PREFIXES, spreadsheet_safe
 from entrants.models import (
     ISO_CURRENCY_CODES,
@@ -36,6 +47,7 @@ from entrants.models import (
     PricePoint,
     VehicleModel,
 )
+from evmarket.errors import UNAVAILABLE
 
 HEADER_ROWS = 1  # the column names; the first data row is row 2, as a spreadsheet shows it
 REQUIRED = "required, but the cell is empty"
@@ -217,20 +229,45 @@ class CountryWidget(widgets.Widget):
         return getattr(value, "code", value) or ""
 
 
-class VehicleModelWidget(widgets.Widget):
+class LookUpOnceWidget(widgets.Widget):
+    """A widget that looks up each distinct cell value once per import (a resource's fields,
+    widgets included, are its own copies, so the answers last as long as the import)."""
+
+    answers = None
+
+    def clean(self, value, row=None, **kwargs):
+        if self.answers is None:
+            self.answers = {}
+        answers = self.answers
+        key = cell_text(value)
+        if key not in answers:
+            try:
+                answers[key] = self.look_up(key)
+            except ValueError as error:
+                answers[key] = error
+        if isinstance(answers[key], ValueError):
+            raise answers[key]
+        return answers[key]
+
+    def look_up(self, text):
+        raise NotImplementedError
+
+
+class VehicleModelWidget(LookUpOnceWidget):
     """A vehicle model, given by its slug ("xiaomi-su7-max"), its full name ("Xiaomi SU7 Max")
     or one of its aliases."""
 
-    def clean(self, value, row=None, **kwargs):
-        text = " ".join(cell_text(value).split())
+    def look_up(self, text):
+        text = " ".join(text.split())
         if not text:
             raise ValueError(REQUIRED)
-        by_slug = VehicleModel.objects.filter(slug=text).first()
+        models = VehicleModel.objects.select_related("maker")  # its name is the row's name
+        by_slug = models.filter(slug=text).first()
         if by_slug:
             return by_slug
         full_name = Trim(Concat("maker__name", Value(" "), "name", Value(" "), "variant"))
         named = list(
-            VehicleModel.objects.alias(full_name=full_name)
+            models.alias(full_name=full_name)
             .filter(Q(full_name__iexact=text) | Q(aliases__name__iexact=text))
             .distinct()[:2]
         )
@@ -248,11 +285,10 @@ class VehicleModelWidget(widgets.Widget):
         return value.slug if value else ""
 
 
-class NewsItemWidget(widgets.Widget):
+class NewsItemWidget(LookUpOnceWidget):
     """A news item, given by its slug or its URL."""
 
-    def clean(self, value, row=None, **kwargs):
-        text = cell_text(value)
+    def look_up(self, text):
         if not text:
             raise ValueError(f"{REQUIRED} (every price cites the news item it was read in)")
         urls = {text, text.rstrip("/"), text.rstrip("/") + "/"}
@@ -269,15 +305,22 @@ class NewsItemWidget(widgets.Widget):
 
 
 class ColumnsError(ValueError):
-    """The header row of a file does not hold the columns of the import."""
+    """The file does not hold what the import reads: its columns, or too many rows, or a cell
+    too long."""
+
+
+class ImportAborted(Exception):
+    """An import that stopped before its end (out of time, or its database session cancelled
+    or lost): nothing of it is written."""
 
 
 class ImportProblem(Error):
-    """An error that stops an import; one about the columns is shown without a traceback."""
+    """An error that stops an import; one said in words is shown without a traceback."""
 
     @cached_property
     def traceback(self):
-        return "" if isinstance(self.error, ColumnsError) else super().traceback
+        words = isinstance(self.error, ColumnsError | ImportAborted)
+        return "" if words else super().traceback
 
 
 class SpreadsheetResult(Result):
@@ -316,16 +359,41 @@ class SpreadsheetResource(ModelResource):
     def get_error_result_class(cls):
         return ImportProblem
 
-    def import_data(self, dataset, dry_run=False, **kwargs):
-        """Import ``dataset``, writing nothing at all if any row is bad."""
+    def import_data(self, dataset, dry_run=False, time_limit=None, **kwargs):
+        """Import ``dataset``, writing nothing at all if any row is bad, within ``time_limit``
+        seconds (``IMPORT_TIME_LIMIT_SECONDS`` by default; 0 for none)."""
         kwargs.update(use_transactions=True, rollback_on_validation_errors=True)
-        result = super().import_data(dataset, dry_run=dry_run, **kwargs)
+        self.time_limit = settings.IMPORT_TIME_LIMIT_SECONDS if time_limit is None else time_limit
+        self.deadline = time.monotonic() + self.time_limit if self.time_limit else None
+        using = router.db_for_write(self._meta.model)
+        try:
+            with transaction.atomic(using=using):
+                self.limit_statements(using)
+                with data_version_bumps_deferred():
+                    result = super().import_data(dataset, dry_run=dry_run, **kwargs)
+                if not dry_run and wrote_rows(result):
+                    bump_data_version()
+        except ImportAborted as error:
+            result = self.get_result_class()()
+            result.append_base_error(self.get_error_result_class()(error))
+            return result
         if not dry_run and (result.has_errors() or result.has_validation_errors()):
             # The transaction was rolled back: no row was created or updated after all.
             result.rows = [row for row in result.rows if not row.is_valid()]
             for import_type in RowResult.valid_import_types:
                 result.totals[import_type] = 0
         return result
+
+    def limit_statements(self, using):
+        """On PostgreSQL, end any statement of the import's transaction that runs past the
+        time limit (the limit between rows cannot stop one that hangs)."""
+        connection = connections[using]
+        if self.time_limit and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)",
+                    [f"{int(self.time_limit * 1000)}ms"],
+                )
 
     def before_import(self, dataset, **kwargs):
         self.first_row_by_key = {}
@@ -353,6 +421,9 @@ class SpreadsheetResource(ModelResource):
         if problems:
             self.header_problem = " ".join([*problems, f"The columns are: {columns}."])
             raise ColumnsError(self.header_problem)
+        self.header_problem = too_many_rows(dataset) or overlong_cells(dataset, HEADER_ROWS)
+        if self.header_problem:
+            raise ColumnsError(self.header_problem)
 
     def import_row(self, row, instance_loader, **kwargs):
         if self.header_problem or all(is_blank(value) for value in row.values()):
@@ -361,7 +432,18 @@ class SpreadsheetResource(ModelResource):
             skipped = self.get_row_result_class()()
             skipped.import_type = RowResult.IMPORT_TYPE_SKIP
             return skipped
-        return super().import_row(row, instance_loader, **kwargs)
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ImportAborted(
+                f"The import took longer than {self.time_limit:g} seconds (it had reached row "
+                f"{kwargs['row_number'] + HEADER_ROWS:,}): split the file into smaller ones."
+            )
+        result = super().import_row(row, instance_loader, **kwargs)
+        for error in result.errors:
+            if isinstance(error.error, UNAVAILABLE):
+                raise ImportAborted(
+                    f"The database stopped the import ({str(error.error).strip()[:200]})."
+                ) from error.error
+        return result
 
     def get_instance(self, instance_loader, row):
         """Return the record this row updates: the one with the same natural key."""
@@ -398,11 +480,26 @@ class SpreadsheetResource(ModelResource):
         if errors:
             raise ValidationError(errors)
 
+    #: Fields whose widgets have checked all that ``full_clean`` would (a foreign key found, a
+    #: choice or an ISO code recognised), or that cannot clash (a new UUID): it skips them.
+    checked_by_widgets = ()
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """Check the row with the model's ``full_clean``, but not its database constraints:
+        the widgets check what those say (amounts above zero, ISO codes; the model's
+        ``clean()`` the rest), and validating them costs a query each, per row. The database
+        still enforces every one when the row is written."""
+        errors = dict(import_validation_errors or {})
         try:
-            super().validate_instance(instance, import_validation_errors, validate_unique)
+            instance.full_clean(
+                exclude=[*errors, *self.checked_by_widgets],
+                validate_unique=validate_unique,
+                validate_constraints=False,
+            )
         except ValidationError as error:
-            raise ValidationError(self.errors_by_column(error.error_dict)) from error
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(self.errors_by_column(errors))
 
     def errors_by_column(self, error_dict):
         """Return ``error_dict`` keyed by column name, in column order, row-wide errors last."""
@@ -417,6 +514,14 @@ class SpreadsheetResource(ModelResource):
                 key=lambda item: order.index(item[0]) if item[0] in order else len(order),
             )
         )
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """Write the row, unless this is a preview (a dry run): a preview checks every row in
+        Python and writes none, so it takes no lock and has nothing to roll back. The confirm
+        writes them all in one transaction, and the database refuses what it must."""
+        if kwargs.get("dry_run"):
+            return
+        super().save_instance(instance, is_create, row, **kwargs)
 
     def before_save_instance(self, instance, row, **kwargs):
         file_name = kwargs.get("file_name")
@@ -463,6 +568,7 @@ class ExchangeRateResource(SpreadsheetResource):
 
     required_columns = ("date", "base", "quote", "rate", "source", "source_url")
     match_description = "date, base, quote and source"
+    checked_by_widgets = ("base", "quote", "source", "claim_status")
 
     class Meta:
         model = ExchangeRate
@@ -522,6 +628,16 @@ class PricePointResource(SpreadsheetResource):
 
     required_columns = ("model", "amount", "currency", "market", "kind", "date", "source")
     match_description = "model, source, market, currency, kind and date"
+    checked_by_widgets = (
+        "vehicle_model",
+        "source",
+        "uuid",
+        "currency",
+        "market",
+        "kind",
+        "claim_status",
+        "date_precision",
+    )
 
     class Meta:
         model = PricePoint
@@ -539,6 +655,18 @@ class PricePointResource(SpreadsheetResource):
             "notes",
         )
         import_id_fields = ("model", "source", "market", "currency", "kind", "date")
+
+
+def wrote_rows(result):
+    """Return whether an import result wrote anything (it has no errors and changed rows)."""
+    if result.has_errors() or result.has_validation_errors():
+        return False
+    changed = (
+        RowResult.IMPORT_TYPE_NEW,
+        RowResult.IMPORT_TYPE_UPDATE,
+        RowResult.IMPORT_TYPE_DELETE,
+    )
+    return any(result.totals[import_type] for import_type in changed)
 
 
 def error_lines(result):

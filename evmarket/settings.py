@@ -5,6 +5,7 @@
 
 import datetime
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -172,6 +173,19 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# Bounds of an import (entrants/import_files.py, entrants/resources.py): what a file may weigh,
+# and unpack to (XLSX), how many rows and how long a cell, and how long the import may run (under
+# gunicorn's 60 s timeout). Uploads wait for their confirm in a private directory, for an hour.
+IMPORT_MAX_FILE_BYTES = int(os.environ.get("DJANGO_IMPORT_MAX_FILE_BYTES", str(5 * 1024 * 1024)))
+IMPORT_MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+IMPORT_MAX_ROWS = int(os.environ.get("DJANGO_IMPORT_MAX_ROWS", "3000"))
+IMPORT_MAX_CELL_CHARS = 10_000
+IMPORT_TIME_LIMIT_SECONDS = int(os.environ.get("DJANGO_IMPORT_TIME_LIMIT_SECONDS", "40"))
+IMPORT_UPLOAD_DIR = Path(
+    os.environ.get("DJANGO_IMPORT_UPLOAD_DIR", Path(tempfile.gettempdir()) / "evmarket-imports")
+)
+IMPORT_UPLOAD_MAX_AGE_SECONDS = 3600
 
 # Django 6 behaviour now: a URL typed without a scheme is taken as https.
 FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -13,10 +13,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
 
 from entrants import suggestions
+from entrants.admin.imports import AllOrNothingImportMixin
 from entrants.admin.tracked import ReadableFiltersMixin, TrackedAdmin, missing_record
 from entrants.forms import ConcurrencyCheckedForm
 from entrants.models import (
@@ -41,30 +40,6 @@ from entrants.resources import ExchangeRateResource, PricePointResource
 def date_display(obj):
     """Show a date only as precisely as it is known: "March 2024"."""
     return obj.date_display
-
-
-class AllOrNothingImportMixin(ImportExportMixin):
-    """CSV/XLSX import with a preview; a confirm that fails says why instead of "finished"."""
-
-    formats = [CSV, XLSX]
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            problems = [
-                f"Row {row.number}: "
-                + "; ".join(
-                    f"{field}: {' '.join(map(str, errors))}"
-                    for field, errors in row.field_specific_errors.items()
-                )
-                for row in result.invalid_rows
-            ] + [
-                f"Row {number}: {error.error}"
-                for number, errors in result.row_errors()
-                for error in errors
-            ]
-            messages.error(request, "Nothing was imported. " + " ".join(problems[:20]))
-            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
-        return super().process_result(result, request)
 
 
 # --- Inlines ----------------------------------------------------------------------------------

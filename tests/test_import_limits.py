@@ -1,0 +1,376 @@
+"""Imports that cannot freeze the admin, fill the memory or the disk, or reach outside their own
+files: size, unpacked-size, row, cell and time limits; a preview that writes (and locks)
+nothing; an import whose database session is cancelled stops and writes nothing; uploads that
+wait in a private directory under names that are never paths, and go once they are used."""
+
+import datetime
+import io
+import os
+import threading
+import time
+import tracemalloc
+import zipfile
+from contextlib import contextmanager
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from entrants.cache import data_version
+from entrants.models import ExchangeRate
+from tests.test_import import (
+    RATE_COLUMNS,
+    confirm,
+    preview,
+    rate_row,
+    write_file,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def rate_rows(count, **cells):
+    """Return a header and ``count`` valid rate rows, a day apart."""
+    first = datetime.date(2020, 1, 1)
+    return [RATE_COLUMNS] + [
+        rate_row(date=(first + datetime.timedelta(days=day)).isoformat(), **cells)
+        for day in range(count)
+    ]
+
+
+def import_command(path, *args):
+    """Run import_rates; return (exit error or None, standard output, standard error)."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_rates", str(path), *args, stdout=out, stderr=err)
+    except CommandError as error:
+        return error, out.getvalue(), err.getvalue()
+    return None, out.getvalue(), err.getvalue()
+
+
+def page_errors(page):
+    """Return the text of the preview page."""
+    return page.content.decode()
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
+    return settings.IMPORT_UPLOAD_DIR
+
+
+def waiting_uploads(upload_dir):
+    return sorted(path.name for path in upload_dir.iterdir()) if upload_dir.exists() else []
+
+
+# --- Size, rows and cells ----------------------------------------------------------------------
+
+
+def test_a_file_over_the_size_limit_is_refused_in_words(admin_client, settings, tmp_path):
+    settings.IMPORT_MAX_FILE_BYTES = 2_000
+    rows = rate_rows(30)
+
+    page = preview(admin_client, ExchangeRate, rows)
+    error, _, _ = import_command(write_file(tmp_path, rows))
+
+    assert "an import takes files of up to 2.0 KB" in page_errors(page)
+    assert "Confirm import" not in page_errors(page)
+    assert "an import takes files of up to 2.0 KB" in str(error)
+    assert not ExchangeRate.objects.exists()
+
+
+def compressed_bomb(size):
+    """Return a small XLSX file whose one cell holds ``size`` characters, which compress to
+    almost nothing (written into the sheet's XML: openpyxl cuts strings at Excel's 32,767)."""
+    book = openpyxl.Workbook()
+    book.active.append(RATE_COLUMNS)
+    book.active.append(rate_row()[:-1] + ["MARKER"])
+    plain = io.BytesIO()
+    book.save(plain)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for member in source.infolist():
+            data = source.read(member)
+            out.writestr(member, data.replace(b"MARKER", b"x" * size))
+    return bomb.getvalue()
+
+
+def test_an_xlsx_file_that_unpacks_past_the_limit_is_refused_before_it_is_unpacked(
+    admin_client, tmp_path
+):
+    bomb = compressed_bomb(30_000_000)
+    assert len(bomb) < 200_000  # small to upload, 30 MB unpacked
+    path = tmp_path / "rates.xlsx"
+    path.write_bytes(bomb)
+    del bomb
+
+    tracemalloc.start()
+    try:
+        error, _, _ = import_command(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert "unpacks to 28.6 MB" in str(error)
+    assert peak < 5_000_000, f"{peak:,} bytes allocated: the sheet was unpacked"
+    with path.open("rb") as upload:
+        page = admin_client.post(
+            reverse("admin:entrants_exchangerate_import"),
+            {"resource": "0", "format": "1", "import_file": upload},
+        )
+    assert "unpacks to 28.6 MB" in page_errors(page)
+    assert not ExchangeRate.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["rates.csv", "rates.xlsx"])
+def test_a_file_over_the_row_limit_is_refused(admin_client, settings, name):
+    settings.IMPORT_MAX_ROWS = 5
+
+    page = preview(admin_client, ExchangeRate, rate_rows(6), name)
+
+    assert "The file has more than 5 rows" in page_errors(page)
+    assert "Confirm import" not in page_errors(page)
+    assert preview(admin_client, ExchangeRate, rate_rows(5), name).context["confirm_form"]
+
+
+def test_a_cell_over_the_cell_limit_is_refused_by_row_and_column(tmp_path, settings):
+    rows = rate_rows(3)
+    rows[2][RATE_COLUMNS.index("notes")] = "n" * (settings.IMPORT_MAX_CELL_CHARS + 1)
+
+    error, _, err = import_command(write_file(tmp_path, rows))
+
+    assert error is not None
+    assert f"Row 3, notes: the cell holds {settings.IMPORT_MAX_CELL_CHARS + 1:,} characters" in err
+    assert not ExchangeRate.objects.exists()
+
+
+# --- Locks: the preview writes nothing; the confirm bumps the data version once ---------------
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def test_a_preview_writes_nothing_and_so_locks_nothing(admin_client):
+    with CaptureQueriesContext(connection) as queries:
+        page = preview(admin_client, ExchangeRate, rate_rows(20))
+
+    assert page.context["confirm_form"]
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    assert not [sql for sql in writes if "django_session" not in sql], writes
+
+
+def test_a_confirm_bumps_the_data_version_once_not_per_row(admin_client):
+    page = preview(admin_client, ExchangeRate, rate_rows(20))
+    before = data_version()
+
+    with CaptureQueriesContext(connection) as queries:
+        confirm(admin_client, ExchangeRate, page)
+
+    assert ExchangeRate.objects.count() == 20
+    bumps = [q["sql"] for q in queries if "entrants_dataversion" in q["sql"]]
+    assert len([sql for sql in bumps if sql.lstrip().upper().startswith("UPDATE")]) == 1
+    assert data_version() == before + 1
+
+
+# --- Time limit and a cancelled session: stop at once, write nothing --------------------------
+
+
+@contextmanager
+def slow_insert_of(notes, seconds):
+    """Make the database take about ``seconds`` over inserting a rate whose notes are
+    ``notes``: a statement that can be cancelled while it runs (SQLite counts to a few
+    million; PostgreSQL sleeps)."""
+    table = ExchangeRate._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            count = int(seconds * 4_000_000)
+            cursor.execute(
+                f"CREATE TRIGGER slow BEFORE INSERT ON {table} WHEN NEW.notes = '{notes}' "
+                "BEGIN SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                f"SELECT x + 1 FROM c WHERE x < {count}) SELECT x FROM c); END"
+            )
+        else:
+            cursor.execute(
+                "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN PERFORM pg_sleep({seconds}); RETURN NEW; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER slow BEFORE INSERT ON {table} FOR EACH ROW "
+                f"WHEN (NEW.notes = '{notes}') EXECUTE FUNCTION slow()"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("DROP TRIGGER IF EXISTS slow")
+            else:
+                cursor.execute("DROP FUNCTION IF EXISTS slow() CASCADE")
+
+
+def rows_with_a_slow_one(count=20, slow_row=5):
+    rows = rate_rows(count)
+    rows[slow_row][RATE_COLUMNS.index("notes")] = "slow"
+    return rows
+
+
+# Not in the test's transaction: SQLite rolls back the whole of a transaction it interrupts.
+@pytest.mark.django_db(transaction=True)
+def test_an_import_over_its_time_limit_stops_and_writes_nothing(tmp_path):
+    path = write_file(tmp_path, rows_with_a_slow_one())
+    with slow_insert_of("slow", 1.5):
+        started = time.monotonic()
+        error, _, err = import_command(path, "--time-limit", "1")
+        took = time.monotonic() - started
+
+    assert str(error) == "Nothing was imported."
+    assert (
+        "took longer than 1 seconds" in err or "canceling statement due to statement timeout" in err
+    )
+    assert took < 5
+    assert not ExchangeRate.objects.exists()
+
+
+def cancel_running_statement(session, settings_dict, stop):
+    """Cancel whatever statement ``session`` (a PostgreSQL backend's pid, or an SQLite
+    connection) is running, again and again until ``stop`` is set: an administrator
+    cancelling an import."""
+    if not isinstance(session, int):
+        while not stop.wait(0.05):
+            session.interrupt()
+        return
+    import psycopg2
+
+    other = psycopg2.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"] or None,
+        port=settings_dict["PORT"] or None,
+        password=settings_dict["PASSWORD"] or None,
+    )
+    other.autocommit = True
+    try:
+        with other.cursor() as cursor:
+            while not stop.wait(0.05):
+                cursor.execute("SELECT pg_cancel_backend(%s)", [session])
+    finally:
+        other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_whose_database_session_is_cancelled_stops_and_writes_nothing(tmp_path):
+    path = write_file(tmp_path, rows_with_a_slow_one())
+    connection.ensure_connection()
+    session = connection.connection
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (session,) = cursor.fetchone()
+    stop = threading.Event()
+    with slow_insert_of("slow", 10):
+        canceller = threading.Thread(
+            target=cancel_running_statement, args=(session, connection.settings_dict, stop)
+        )
+        started = time.monotonic()
+        canceller.start()
+        try:
+            error, _, err = import_command(path, "--time-limit", "0")
+        finally:
+            stop.set()
+            canceller.join()
+        took = time.monotonic() - started
+
+    assert str(error) == "Nothing was imported."
+    assert "The database stopped the import" in err
+    assert took < 8, "the import went on after its session was cancelled"
+    assert not ExchangeRate.objects.exists()
+
+
+# --- Uploads between preview and confirm --------------------------------------------------------
+
+
+def test_an_upload_waits_privately_and_goes_once_confirmed(admin_client, upload_dir):
+    page = preview(admin_client, ExchangeRate, rate_rows(2))
+    (waiting,) = waiting_uploads(upload_dir)
+    assert oct(upload_dir.stat().st_mode & 0o777) == "0o700"
+    assert oct((upload_dir / waiting).stat().st_mode & 0o777) == "0o600"
+
+    first = confirm(admin_client, ExchangeRate, page)
+    assert first.status_code == 302
+    assert waiting_uploads(upload_dir) == []
+
+    again = confirm(admin_client, ExchangeRate, page)  # a second click on "Confirm import"
+    assert again.status_code == 302
+    assert again["Location"] == reverse("admin:entrants_exchangerate_import")
+    followed = admin_client.get(again["Location"])
+    assert "no longer waiting to be confirmed" in followed.content.decode()
+    assert ExchangeRate.objects.count() == 2
+
+
+def test_a_preview_that_cannot_be_confirmed_leaves_no_upload(admin_client, upload_dir):
+    rows = rate_rows(3)
+    rows[2][RATE_COLUMNS.index("rate")] = "-1"
+
+    page = preview(admin_client, ExchangeRate, rows)
+
+    assert "Confirm import" not in page_errors(page)
+    assert waiting_uploads(upload_dir) == []
+
+
+def test_an_unreadable_file_leaves_no_upload(admin_client, upload_dir):
+    page = admin_client.post(
+        reverse("admin:entrants_exchangerate_import"),
+        {"resource": "0", "format": "1", "import_file": io.BytesIO(b"not a zip")},
+    )
+    assert "is not an XLSX file" in page_errors(page)
+    assert waiting_uploads(upload_dir) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["victim.txt", "../victim.txt", "/tmp/victim.txt", "0" * 31 + "g", "%s"]
+)
+def test_a_confirm_never_reads_or_deletes_a_file_it_is_given_the_name_of(
+    admin_client, upload_dir, tmp_path, name
+):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("date,base,quote,rate\n")
+    upload_dir.mkdir()
+    (upload_dir / "victim.txt").write_text("date,base,quote,rate\n")
+    name = name.replace("/tmp/victim.txt", str(victim)).replace("%s", str(victim))
+
+    response = admin_client.post(
+        reverse("admin:entrants_exchangerate_process_import"),
+        {"import_file_name": name, "original_file_name": "rates.csv", "format": "0"},
+    )
+
+    assert response.status_code == 302
+    assert victim.exists() and (upload_dir / "victim.txt").exists()
+    assert not ExchangeRate.objects.exists()
+
+
+def test_an_upload_older_than_an_hour_is_gone_and_removed(admin_client, upload_dir, settings):
+    page = preview(admin_client, ExchangeRate, rate_rows(2))
+    (waiting,) = waiting_uploads(upload_dir)
+    old = time.time() - settings.IMPORT_UPLOAD_MAX_AGE_SECONDS - 60
+    os.utime(upload_dir / waiting, (old, old))
+
+    response = confirm(admin_client, ExchangeRate, page)
+
+    assert response["Location"] == reverse("admin:entrants_exchangerate_import")
+    assert not ExchangeRate.objects.exists()
+    assert waiting_uploads(upload_dir) == []
+
+
+def test_a_new_upload_removes_those_never_confirmed(admin_client, upload_dir, settings):
+    preview(admin_client, ExchangeRate, rate_rows(2))
+    (forgotten,) = waiting_uploads(upload_dir)
+    old = time.time() - settings.IMPORT_UPLOAD_MAX_AGE_SECONDS - 60
+    os.utime(upload_dir / forgotten, (old, old))
+
+    preview(admin_client, ExchangeRate, rate_rows(3))
+
+    assert forgotten not in waiting_uploads(upload_dir)
+    assert len(waiting_uploads(upload_dir)) == 1

@@ -5,11 +5,12 @@ from html.parser import HTMLParser
 
 
 class FormReader(HTMLParser):
-    """Collect the successful controls of the form with ``form_id`` (or of the first form)."""
+    """Collect the successful controls of the form whose id or action is ``form`` (or of the
+    first form)."""
 
-    def __init__(self, form_id=None):
+    def __init__(self, form=None):
         super().__init__(convert_charrefs=True)
-        self.form_id = form_id
+        self.form = form
         self.in_form = False
         self.done = False
         self.data = []
@@ -20,7 +21,7 @@ class FormReader(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form" and not self.done and not self.in_form:
-            self.in_form = self.form_id is None or attrs.get("id") == self.form_id
+            self.in_form = self.form is None or self.form in (attrs.get("id"), attrs.get("action"))
             return
         if not self.in_form:
             return
@@ -69,11 +70,11 @@ class FormReader(HTMLParser):
             self.in_form, self.done = False, True
 
 
-def form_data(html, form_id=None, **changes):
-    """Return what a browser would submit from the form with ``form_id`` (the first form if
-    None) on the page ``html``, as a dict of lists for the test client, with ``changes``
-    (a value or a list of values, or None to leave the field out) applied."""
-    reader = FormReader(form_id)
+def form_data(html, form=None, **changes):
+    """Return what a browser would submit from the form whose id or action is ``form`` (the
+    first form if None) on the page ``html``, as a dict of lists for the test client, with
+    ``changes`` (a value or a list of values, or None to leave the field out) applied."""
+    reader = FormReader(form)
     reader.feed(html)
     data = {}
     for name, value in reader.data:

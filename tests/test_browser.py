@@ -395,3 +395,39 @@ def test_admin_pastes_an_article_accepts_suggestions_and_analysts_see_the_facts(
     page.goto(f"{site}/news/")
     assert "BYD Seal spotted at Gwadar port" in page.locator("table.data").inner_text()
     assert page.problems == []
+
+
+def sign_in(page, site, django_user_model):
+    """Create a superuser and sign in as them at the admin's login page."""
+    django_user_model.objects.create_superuser("desk", "desk@example.com", "a-long-passphrase")
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", "desk")
+    page.fill("#id_password", "a-long-passphrase")
+    page.click("input[type=submit]")
+
+
+def test_an_editor_reverts_a_record_from_its_history_page(page, site, django_user_model):
+    from entrants.models import Company
+
+    company = Company.objects.create(name="Revert Motors", description="Makes electric buses")
+    company.description = "Vandalised"
+    company.save()
+    sign_in(page, site, django_user_model)
+
+    page.goto(f"{site}/admin/entrants/company/{company.pk}/history/")
+    page.locator("#change-history a", has_text="Revert Motors").last.click()  # the first version
+    assert page.input_value("#id_description") == "Makes electric buses"
+    with page.expect_navigation():
+        page.click("input[type=submit][name=_save]")  # "Revert"
+    assert "was changed successfully" in page.locator(".messagelist").inner_text()
+    company.refresh_from_db()
+    assert company.description == "Makes electric buses"
+
+    # A revert form opened before someone else saved is refused, and says so.
+    page.goto(f"{site}/admin/entrants/company/{company.pk}/history/")
+    page.locator("#change-history a", has_text="Revert Motors").last.click()
+    Company.objects.filter(pk=company.pk).first().save()  # another editor saves meanwhile
+    with page.expect_navigation():
+        page.click("input[type=submit][name=_save]")
+    assert "Someone else changed this company" in page.locator("#content").inner_text()
+    assert page.problems == []

@@ -35,7 +35,6 @@ from drills.serving import (  # noqa: E402
     free_port,
     get,
     run_drill,
-    say,
     served_app,
     stop_process_group,
 )

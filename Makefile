@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-installed-stamp
 
 .PHONY: run test install setup lint clean bench serve
-# `make serve`: production settings under gunicorn (see README, "Operations").
+# `make serve`: production settings under gunicorn (see docs/operations.md).
 BIND ?= 127.0.0.1:8000
 WORKERS ?= 2
 
@@ -31,7 +31,7 @@ run: setup
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 serve: install
-	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve runs with production settings: set DJANGO_SECRET_KEY (and DJANGO_ALLOWED_HOSTS); see README, Operations."; exit 1; }
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve runs with production settings: set DJANGO_SECRET_KEY (and DJANGO_ALLOWED_HOSTS); see docs/operations.md."; exit 1; }
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data

@@ -191,7 +191,7 @@ IMPORT_UPLOAD_MAX_AGE_SECONDS = 3600
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Security -----------------------------------------------------------------------------------
-# HTTPS everywhere outside debug mode. Behind a proxy that terminates TLS (nginx, see README),
+# HTTPS everywhere outside debug mode. Behind a proxy that terminates TLS (docs/nginx.conf),
 # the proxy says so with X-Forwarded-Proto; set DJANGO_SECURE_SSL_REDIRECT=0 only where no proxy
 # and no TLS exist (a loopback benchmark).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -10,6 +10,7 @@ import hashlib
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
@@ -125,9 +126,18 @@ def storable(request, response, parameters):
     )
 
 
+def canonical_url(request):
+    """Return the absolute URL of the page asked for with its query parameters sorted and
+    each given once: ``?b=2&a=1&a=1`` asks for the page ``?a=1&b=2`` does."""
+    pairs = sorted({(name, value) for name, values in request.GET.lists() for value in values})
+    query = f"?{urlencode(pairs)}" if pairs else ""
+    return request.build_absolute_uri(request.path) + query
+
+
 def versioned_page(view, parameters=None):
-    """Cache a GET view's response by its absolute URL (scheme, host, path and query) and the
-    data version, and answer 304 to a browser that already holds the page (If-None-Match).
+    """Cache a GET view's response by its canonical absolute URL (scheme, host, path and
+    query: ``canonical_url``) and the data version, and answer 304 to a browser that already
+    holds the page (If-None-Match).
 
     ``parameters`` names the query parameters the view reads (by default the view's own
     ``query_parameters()``); a request with others is answered but not cached. The cache is
@@ -149,7 +159,7 @@ def versioned_page(view, parameters=None):
         if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
             return view(request, *args, **kwargs)
         # The absolute URL: an export's links name the host and scheme it was asked on.
-        digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+        digest = hashlib.sha256(canonical_url(request).encode()).hexdigest()[:32]
         etag = f'"v{version}-{digest}"'
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()

@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,6 +99,19 @@ class ConcurrencyCheckedForm(forms.ModelForm):
         record = history.select_related("history_user").first() if history is not None else None
         user = record.history_user if record else None
         return user.get_username() if user else None
+
+
+class ConcurrencyCheckedInlineFormSet(BaseInlineFormSet):
+    """Inline rows whose deletion is checked as their change is: a row deleted from a page
+    opened before someone else changed it, or sent without its edit token, is refused (Django
+    does not validate a form marked for deletion)."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if form.changes_a_stored_record():
+                token = form.data.get(form.add_prefix("edit_token"))
+                form.check_not_changed_since(form.opened_on(token))
 
 
 def reverting_form(form_class):

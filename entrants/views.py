@@ -62,7 +62,7 @@ from entrants.models import (
 
 # The parameters every list reads besides its filters (ListParams), and those of the pages
 # with a currency switch; the page cache stores only pages whose parameters are all known.
-LIST_PARAMETERS = ("sort", "page", "format", "currency", "at")
+LIST_PARAMETERS = ("sort", "page", "format")
 CURRENCY_PARAMETERS = ("currency", "at")
 CONVERT_PARAMETERS = ("amount", "from", "to", "date")
 
@@ -107,9 +107,10 @@ class AnalystListView(View):
 
     @classmethod
     def query_parameters(cls):
-        """Return the names of the query parameters this list reads: its filters' and
-        ``LIST_PARAMETERS``."""
-        return {*cls.filterset_class.base_filters, *LIST_PARAMETERS}
+        """Return the names of the query parameters this list reads: its filters',
+        ``LIST_PARAMETERS`` and, on a list with a currency switch, ``CURRENCY_PARAMETERS``."""
+        currency = CURRENCY_PARAMETERS if cls.uses_currency else ()
+        return {*cls.filterset_class.base_filters, *LIST_PARAMETERS, *currency}
 
     def get_queryset(self):
         raise NotImplementedError
@@ -143,12 +144,15 @@ class AnalystListView(View):
         ordering = db_ordering(columns, params.sort)
         if ordering:
             queryset = queryset.order_by(*ordering)
-        if params.format == "csv":
+        if params.format in ("csv", "json"):
             rows = self.every_row(queryset, ordering, params, filterset, columns)
-            return csv_response(rows, columns, request, self.title)
-        if params.format == "json":
-            rows = self.every_row(queryset, ordering, params, filterset, columns)
-            return json_response(rows, columns, request, self.export_meta(params))
+            if params.format == "csv":
+                response = csv_response(rows, columns, request, self.title)
+            else:
+                response = json_response(rows, columns, request, self.export_meta(params))
+            if "page" in request.GET:  # an export has every row: it ignored the page
+                patch_cache_control(response, no_store=True)
+            return response
 
         facets, total = facet_counts(
             filterset.qs,

@@ -141,8 +141,9 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # served uncached (django-redis's IGNORE_EXCEPTIONS, short socket timeouts). Give Redis a
 # memory cap and `maxmemory-policy allkeys-lru` (docs/operations.md).
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "600"))
-# Pages larger than this are served but not cached (a large JSON export, say).
-PAGE_CACHE_MAX_BYTES = int(os.environ.get("DJANGO_PAGE_CACHE_MAX_BYTES", str(1024 * 1024)))
+# Pages larger than this are served but not cached (a large JSON export, say): with the local
+# cache's 300 entries, at most 75 MB per process.
+PAGE_CACHE_MAX_BYTES = int(os.environ.get("DJANGO_PAGE_CACHE_MAX_BYTES", str(256 * 1024)))
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -162,7 +163,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 500},  # about 12 MB of pages per process
+            "OPTIONS": {"MAX_ENTRIES": 300},  # pages of 20–30 KB: about 8 MB per process
         }
     }
 
@@ -175,11 +176,13 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Bounds of an import (entrants/import_files.py, entrants/resources.py): what a file may weigh,
-# and unpack to (XLSX), how many rows and how long a cell, and how long the import may run (under
-# gunicorn's 60 s timeout). Uploads wait for their confirm in a private directory, for an hour.
+# and unpack to (XLSX), how many rows, columns and characters a cell, and how long the import may
+# run (under gunicorn's 60 s timeout). Uploads wait for their confirm in a private directory,
+# for an hour at most.
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("DJANGO_IMPORT_MAX_FILE_BYTES", str(5 * 1024 * 1024)))
 IMPORT_MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 IMPORT_MAX_ROWS = int(os.environ.get("DJANGO_IMPORT_MAX_ROWS", "3000"))
+IMPORT_MAX_COLUMNS = 50
 IMPORT_MAX_CELL_CHARS = 10_000
 IMPORT_TIME_LIMIT_SECONDS = int(os.environ.get("DJANGO_IMPORT_TIME_LIMIT_SECONDS", "40"))
 IMPORT_UPLOAD_DIR = Path(
@@ -250,6 +253,9 @@ AXES_CLIENT_IP_CALLABLE = "evmarket.proxy.client_ip"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"once_a_minute": {"()": "evmarket.logs.OncePerInterval", "seconds": 60}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # A cache that is down fails on every request: say so once a minute, with a count.
+    "loggers": {"entrants.cache": {"filters": ["once_a_minute"]}},
 }

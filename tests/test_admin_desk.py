@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from entrants.models import Company, NewsItem
+from entrants.models import Company, NewsItem, Sighting
 from tests import factories
 from tests.html_forms import admin_form_data
 
@@ -304,6 +304,28 @@ def test_viewers_can_only_read(viewer):
     assert (
         viewer.get(reverse("admin:entrants_company_delete", args=[company.pk])).status_code == 403
     )
+
+
+@pytest.mark.parametrize(
+    "token, message",
+    [("as opened", "Someone else changed this sighting"), (None, "without its edit token")],
+    ids=["stale", "without a token"],
+)
+def test_deleting_an_inline_row_someone_changed_since_is_refused(admin_client, token, message):
+    sighting = factories.SightingFactory(place="Karachi port")
+    url = reverse("admin:entrants_newsitem_change", args=[sighting.source.pk])
+    page = admin_client.get(url)  # opened…
+    sighting.place = "Port Qasim"  # …then another editor saves the sighting
+    sighting.save()
+    changes = {"sightings-0-DELETE": "on"}
+    if token is None:
+        changes["sightings-0-edit_token"] = None
+
+    response = admin_client.post(url, admin_form_data(page, **changes))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Sighting.objects.filter(pk=sighting.pk, place="Port Qasim").exists()
 
 
 def test_every_change_form_posted_back_as_shown_saves(admin_client, reference_data):

@@ -1,4 +1,5 @@
-"""Hostile addresses against every admin changelist and history page: no request may answer 5xx.
+"""Hostile addresses against every admin changelist, export, autocomplete and history page: no
+request may answer 5xx.
 
 A superuser sends each registered changelist (the tracker's records, users and groups) query
 strings built from its own filters (``field__exact``, ``field__id__exact``, the date hierarchy's
@@ -9,7 +10,7 @@ shows the whole list with a message (or 400/404), never a server error.
 """
 
 import zlib
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.contrib import admin
@@ -83,6 +84,63 @@ def test_admin_changelists_never_answer_5xx(boss, model_class):
     send()
 
 
+EXPORTING = [
+    model for model in admin.site._registry if hasattr(admin.site._registry[model], "export_action")
+]
+
+
+@pytest.mark.parametrize("model_class", EXPORTING, ids=lambda model: model._meta.label_lower)
+def test_admin_export_pages_never_answer_5xx(boss, model_class):
+    """The Export button carries the changelist's filters to the export page."""
+    model_admin = admin.site._registry[model_class]
+    opts = model_class._meta
+    path = reverse(f"admin:{opts.app_label}_{opts.model_name}_export")
+    plausible = ["1", "0", "2024", "13", BIG, "\x00"]
+
+    @seed(zlib.crc32(path.encode()))
+    @settings(FUZZ_SETTINGS, max_examples=CHANGELIST_EXAMPLES)
+    @given(query=query_strings(changelist_parameters(model_admin), plausible))
+    @example(query="date__year=0")
+    @example(query=f"date__year={BIG}")
+    @example(query="currency__exact=%00")
+    def send(query):
+        admin_get(boss, f"{path}?{query}")
+
+    send()
+
+
+def autocomplete_fields():
+    """Yield (app label, model name, field name) of every autocomplete widget in the admin."""
+    for model_class, model_admin in admin.site._registry.items():
+        for name in model_admin.autocomplete_fields:
+            yield model_class._meta.app_label, model_class._meta.model_name, name
+
+
+def test_admin_autocompletes_never_answer_5xx(boss):
+    fields = list(autocomplete_fields())
+
+    @seed(zlib.crc32(b"admin autocomplete"))
+    @settings(FUZZ_SETTINGS, max_examples=KEY_EXAMPLES)
+    @given(
+        field=st.sampled_from(fields),
+        term=st.one_of(st.sampled_from(["a\x00b", "\x00", BIG]), hostile),
+    )
+    @example(field=("entrants", "sighting", "vehicle_model"), term="a\x00b")
+    def send(field, term):
+        app_label, model_name, field_name = field
+        query = urlencode(
+            {
+                "term": term,
+                "app_label": app_label,
+                "model_name": model_name,
+                "field_name": field_name,
+            }
+        )
+        admin_get(boss, f"/admin/autocomplete/?{query}")
+
+    send()
+
+
 def test_history_pages_with_keys_no_record_has_are_not_found(boss):
     tracked = [model for model in admin.site._registry if model._meta.app_label == "entrants"]
 
@@ -124,3 +182,9 @@ def test_a_filter_the_admin_cannot_read_shows_the_whole_list_with_a_message(boss
     assert response.redirect_chain in ([], [(url.split("?")[0] + "?e=1", 302)])
     if response.redirect_chain:
         assert "could not be read" in response.content.decode()
+
+
+def test_an_export_given_filters_it_cannot_read_goes_back_to_the_whole_list(boss):
+    response = boss.get("/admin/entrants/pricepoint/export/?date__year=0", follow=True)
+    assert response.redirect_chain == [("/admin/entrants/pricepoint/?e=1", 302)]
+    assert "could not be read" in response.content.decode()

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import time
 
 import pytest
 from django.db import connection
@@ -102,6 +103,20 @@ def test_a_page_that_ignored_some_input_is_answered_but_not_cached(client):
     assert "no-store" in response["Cache-Control"]
     assert rendered_again(client, "/sightings/?sort=nonsense-2")
     assert rendered_again(client, "/?currency=XYZ")
+    assert rendered_again(client, "/sightings/?format=json&page=2")  # an export has no pages
+    assert rendered_again(client, "/sightings/?currency=USD")  # a list without prices
+
+
+def test_the_same_query_in_another_order_is_the_same_cached_page(client):
+    factories.SightingFactory(city="Karachi")
+    client.get("/sightings/?city=karachi&sort=-date")
+    for same in [
+        "/sightings/?sort=-date&city=karachi",
+        "/sightings/?city=karachi&city=karachi&sort=-date",
+    ]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(same).status_code == 200
+        assert len(queries) == 1, same  # the data version only: served from the cache
 
 
 def test_detail_pages_and_convert_are_cached_with_their_own_parameters(client):
@@ -117,6 +132,7 @@ def test_detail_pages_and_convert_are_cached_with_their_own_parameters(client):
 def test_a_page_larger_than_the_limit_is_not_cached(client, settings):
     factories.SightingFactory()
     assert not rendered_again(client, "/sightings/")
+    assert not rendered_again(client, "/prices/?currency=USD&at=latest")
     settings.PAGE_CACHE_MAX_BYTES = 1000
     assert rendered_again(client, "/sightings/?sort=date")
 
@@ -165,4 +181,24 @@ def test_pages_are_served_uncached_and_the_failure_logged_when_redis_is_down(
         for url in ["/", "/sightings/", "/sightings/?format=csv", "/prices/?format=json"]:
             assert client.get(url).status_code == 200, url
         assert "Karachi" in client.get("/sightings/").content.decode()
-    assert any(record.name == "entrants.cache" for record in caplog.records)
+    # Logged, but once a minute, not at every failed call (two a request).
+    logged = [record for record in caplog.records if record.name == "entrants.cache"]
+    assert len(logged) == 1, [record.getMessage() for record in logged]
+
+
+def test_a_failure_repeated_within_a_minute_is_logged_once_then_counted():
+    from evmarket.logs import OncePerInterval
+
+    once = OncePerInterval(seconds=0.2)
+
+    def record():
+        return logging.LogRecord(
+            "entrants.cache", logging.ERROR, __file__, 1, "Exception ignored", (), None
+        )
+
+    passed = [once.filter(record()) for _ in range(5)]
+    time.sleep(0.25)
+    later = record()
+    assert passed == [True, False, False, False, False]
+    assert once.filter(later)
+    assert later.getMessage() == "Exception ignored (and 4 more like it in the 0.2 s before)"

@@ -6,6 +6,7 @@ wait in a private directory under names that are never paths, and go once they a
 import datetime
 import io
 import os
+import re
 import threading
 import time
 import tracemalloc
@@ -31,6 +32,7 @@ from tests.test_import import (
 )
 
 pytestmark = pytest.mark.django_db
+UploadNames = re.compile(r"[0-9a-f]{32}")
 
 
 def rate_rows(count, **cells):
@@ -124,6 +126,50 @@ def test_an_xlsx_file_that_unpacks_past_the_limit_is_refused_before_it_is_unpack
         )
     assert "unpacks to 28.6 MB" in page_errors(page)
     assert not ExchangeRate.objects.exists()
+
+
+def peak_memory_of(function, *args):
+    """Return what ``function(*args)`` returned, and the most memory it held at once."""
+    tracemalloc.start()
+    try:
+        result = function(*args)
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_small_csv_of_millions_of_rows_is_refused_without_holding_them(tmp_path):
+    path = tmp_path / "rates.csv"
+    path.write_text(",".join(RATE_COLUMNS) + "\n" + "x\n" * 2_000_000)  # 4 MB
+
+    (error, _, err), peak = peak_memory_of(import_command, path)
+
+    assert "The file has more than 3,000 rows" in err
+    assert peak < 40_000_000, f"{peak:,} bytes held: every row was read"
+    assert not ExchangeRate.objects.exists()
+
+
+def test_a_csv_row_of_a_hundred_thousand_cells_is_refused(tmp_path):
+    path = tmp_path / "rates.csv"
+    path.write_text("," * 100_000 + "date\n" + "x\n" * 300)  # 100 KB; tablib made 30 M cells
+
+    (error, _, _), peak = peak_memory_of(import_command, path)
+
+    assert "The header row has more than 50 columns" in str(error)
+    assert peak < 40_000_000, f"{peak:,} bytes held"
+
+
+def test_an_xlsx_cell_far_past_the_last_column_is_refused_without_widening_every_row(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(RATE_COLUMNS)
+    book.active["XFD3001"] = "x"  # a 5 KB file; read as declared, 3,000 rows of 16,384 cells
+    path = tmp_path / "rates.xlsx"
+    book.save(path)
+
+    (error, _, _), peak = peak_memory_of(import_command, path)
+
+    assert "Row 3001 has cells filled past the last column of the header row" in str(error)
+    assert peak < 20_000_000, f"{peak:,} bytes held"
 
 
 @pytest.mark.parametrize("name", ["rates.csv", "rates.xlsx"])
@@ -374,3 +420,39 @@ def test_a_new_upload_removes_those_never_confirmed(admin_client, upload_dir, se
 
     assert forgotten not in waiting_uploads(upload_dir)
     assert len(waiting_uploads(upload_dir)) == 1
+
+
+def test_a_confirm_of_an_upload_another_confirm_has_taken_imports_nothing(admin_client, upload_dir):
+    """Two confirms of one upload at once (a double click, a second tab): the first takes the
+    upload before it reads it, so the second finds nothing and says so."""
+    from entrants.admin.imports import UploadStorage
+
+    page = preview(admin_client, ExchangeRate, rate_rows(2))
+    (waiting,) = waiting_uploads(upload_dir)
+    UploadStorage(name=waiting).claim()  # the first confirm, under way
+
+    response = confirm(admin_client, ExchangeRate, page)
+
+    assert response["Location"] == reverse("admin:entrants_exchangerate_import")
+    followed = admin_client.get(response["Location"])
+    assert "no longer waiting to be confirmed" in followed.content.decode()
+    assert not ExchangeRate.objects.exists()
+
+
+@pytest.mark.parametrize("made", ["open to others", "a link to another directory"])
+def test_an_upload_directory_others_could_reach_is_refused(
+    admin_client, upload_dir, tmp_path, made
+):
+    if made == "open to others":
+        upload_dir.mkdir(mode=0o777)
+        upload_dir.chmod(0o777)
+    else:
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir(mode=0o700)
+        upload_dir.symlink_to(elsewhere)
+
+    page = preview(admin_client, ExchangeRate, rate_rows(2))
+
+    assert "cannot keep this upload safely" in page_errors(page)
+    assert "Confirm import" not in page_errors(page)
+    assert not [path for path in tmp_path.rglob("*") if UploadNames.fullmatch(path.name)]

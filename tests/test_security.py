@@ -598,3 +598,33 @@ def test_an_amount_too_large_to_convert_is_refused_in_words(client, reference_da
     response = client.get("/convert/", {"amount": "1e30", "from": "PKR", "to": "PKR"})
     assert response.status_code == 400
     assert "too large" in response.json()["errors"][0]
+
+
+def staff_with(*codenames):
+    """Return a staff user holding exactly the entrants permissions ``codenames``."""
+    from django.contrib.auth.models import Permission
+
+    user = User.objects.create_user("partial", password="x", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="entrants", codename__in=codenames)
+    )
+    return user
+
+
+def test_an_import_needs_both_add_and_change_permission(client, reference_data):
+    """An import adds rows and changes the stored rows it matches."""
+    client.force_login(staff_with("view_exchangerate", "add_exchangerate"))
+    assert client.get(reverse("admin:entrants_exchangerate_import")).status_code == 403
+    response = client.post(
+        reverse("admin:entrants_exchangerate_process_import"),
+        {"import_file_name": "0" * 32, "original_file_name": "rates.csv", "format": "0"},
+    )
+    assert response.status_code == 403
+
+
+def test_accepting_suggestions_needs_the_permission_to_add_what_they_create(client, reference_data):
+    news = NewsItem.objects.first()
+    url = reverse("admin:entrants_newsitem_suggest", args=[news.pk])
+    client.force_login(staff_with("view_newsitem", "change_newsitem"))
+    assert client.get(url).status_code == 200  # reading the suggestions is changing nothing
+    assert client.post(url, {}).status_code == 403

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from entrants import suggestions
 from entrants.admin.imports import AllOrNothingImportMixin
 from entrants.admin.tracked import ReadableFiltersMixin, TrackedAdmin, missing_record
-from entrants.forms import ConcurrencyCheckedForm
+from entrants.forms import ConcurrencyCheckedForm, ConcurrencyCheckedInlineFormSet
 from entrants.models import (
     Company,
     CompanyAlias,
@@ -35,6 +35,9 @@ from entrants.models import (
 )
 from entrants.resources import ExchangeRateResource, PricePointResource
 
+# What accepting suggestions may create (entrants.suggestions.apply).
+SUGGESTIONS_CREATE = (Company, PricePoint, Sighting, MarketEvent)
+
 
 @admin.display(description=_("date"), ordering="date")
 def date_display(obj):
@@ -49,6 +52,7 @@ class FactInline(admin.StackedInline):
     """Base inline for facts entered on their source news item's page."""
 
     form = ConcurrencyCheckedForm
+    formset = ConcurrencyCheckedInlineFormSet
     fk_name = "source"
     extra = 0
     show_change_link = True
@@ -152,6 +156,7 @@ class StatementInline(FactInline):
 class StatedConversionInline(admin.TabularInline):
     model = StatedConversion
     form = ConcurrencyCheckedForm
+    formset = ConcurrencyCheckedInlineFormSet
     extra = 0
     autocomplete_fields = ["source"]
     fields = ["amount", "currency", "is_approximate", "source", "edit_token"]
@@ -167,12 +172,14 @@ class StatedConversionInline(admin.TabularInline):
 class CompanyAliasInline(admin.TabularInline):
     model = CompanyAlias
     form = ConcurrencyCheckedForm
+    formset = ConcurrencyCheckedInlineFormSet
     extra = 1
 
 
 class VehicleModelAliasInline(admin.TabularInline):
     model = VehicleModelAlias
     form = ConcurrencyCheckedForm
+    formset = ConcurrencyCheckedInlineFormSet
     extra = 1
 
 
@@ -253,6 +260,11 @@ class NewsItemAdmin(TrackedAdmin):
             return missing_record(request, self, object_id)
         if not self.has_change_permission(request, news_item):
             raise PermissionDenied
+        if request.method == "POST" and not all(
+            self.admin_site.get_model_admin(model).has_add_permission(request)
+            for model in SUGGESTIONS_CREATE
+        ):
+            raise PermissionDenied  # accepting may create any of these
         data = request.POST if request.method == "POST" else None
         forms_by_name = suggestions.build_forms(news_item, data)
         if data is not None:

@@ -23,6 +23,10 @@ logger = logging.getLogger("entrants.admin")
 # What a filter value the database or Python cannot read raises: a NUL byte (PostgreSQL), a
 # year past 9999 or before 1, a number too large for a C long.
 UNREADABLE_FILTER = (ValueError, TypeError, OverflowError, ValidationError, DataError)
+UNREADABLE_MESSAGE = (
+    "The filters in that address could not be read (a value out of range or with characters "
+    "a filter never has), so the whole list is shown."
+)
 
 
 def refusal_reason(error):
@@ -115,12 +119,13 @@ class ReadableFiltersMixin:
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         if response.status_code == 302 and response["Location"].endswith(f"?{ERROR_FLAG}=1"):
-            messages.warning(
-                request,
-                "The filters in that address could not be read (a value out of range or with "
-                "characters a filter never has), so the whole list is shown.",
-            )
+            messages.warning(request, UNREADABLE_MESSAGE)
         return response
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search without NUL bytes: no stored text has one, and PostgreSQL refuses them in a
+        query (the changelist's search and every autocomplete come here)."""
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
 
 
 class TrackedAdmin(ReadableFiltersMixin, SimpleHistoryAdmin):

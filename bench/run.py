@@ -732,7 +732,7 @@ class Bench:
             "DATABASE_URL": self.url,
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_DEBUG": "0",
+            "DJANGO_ENV": "production",
             # Plain HTTP on loopback: production settings would redirect every request to https.
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DJANGO_SETTINGS_MODULE": "evmarket.settings",

@@ -109,6 +109,7 @@ def app_environment(database_url, **extra):
     return {
         **inherited,
         "DATABASE_URL": database_url,
+        "DJANGO_ENV": "production",  # manage.py too, not only gunicorn
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "0",

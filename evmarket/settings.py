@@ -1,6 +1,12 @@
-"""Settings for the Pakistan EV market tracker, driven by environment variables (the README's
-"Configuration" lists them all). Production by default: debug mode is off unless
-``DJANGO_DEBUG=1`` (``make run`` sets it), and then a secret key must be given.
+"""Settings for the Pakistan EV market tracker: one file, driven by environment variables
+(docs/configuration.md lists them all).
+
+``DJANGO_ENV`` chooses between development and production. ``manage.py`` defaults to
+development (debug on, a development key, plain HTTP), the WSGI and ASGI entry points that
+gunicorn and ``make serve`` use default to production (debug off, ``DJANGO_SECRET_KEY``
+required, HTTPS redirect, HSTS, secure cookies); ``DJANGO_ENV=production python manage.py …``
+runs a command with production settings. Each default can still be changed by its own
+variable.
 """
 
 import datetime
@@ -22,14 +28,24 @@ def env_flag(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_flag("DJANGO_DEBUG")
+ENVIRONMENTS = ("development", "production")
+ENVIRONMENT = os.environ.get("DJANGO_ENV", "production").strip().lower()
+if ENVIRONMENT not in ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"DJANGO_ENV is “{ENVIRONMENT}”: set it to development or production (or leave it "
+        "unset: manage.py then runs as development, gunicorn as production)."
+    )
+DEVELOPMENT = ENVIRONMENT == "development"
+
+DEBUG = env_flag("DJANGO_DEBUG", DEVELOPMENT)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEVELOPMENT:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Outside debug mode the tracker needs a secret key: "
-            "set DJANGO_SECRET_KEY to a long random string (python -c 'import secrets; "
-            "print(secrets.token_urlsafe(50))'), or DJANGO_DEBUG=1 for development."
+            "DJANGO_SECRET_KEY is not set. Production settings need a secret key: set "
+            "DJANGO_SECRET_KEY to a long random string (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'), or DJANGO_ENV=development on a development "
+            "machine."
         )
     SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = [
@@ -100,7 +116,7 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         # Connections are kept for a minute and checked before reuse, so a database restart
         # costs the requests during the restart, not a stale connection per worker after it.
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0" if DEBUG else "60")),
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0" if DEVELOPMENT else "60")),
         conn_health_checks=True,
     )
 }
@@ -120,7 +136,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Outside debug mode, static files are collected with hashed names and gzip/brotli copies, and
 # WhiteNoise serves the hashed ones with a one-year Cache-Control.
@@ -198,10 +214,10 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 # the proxy says so with X-Forwarded-Proto; set DJANGO_SECURE_SSL_REDIRECT=0 only where no proxy
 # and no TLS exist (a loopback benchmark).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", not DEBUG)
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", not DEVELOPMENT)
+SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", not DEVELOPMENT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEVELOPMENT else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -60,6 +60,7 @@ def test_production_settings_pass_the_deployment_checklist():
         "--deploy",
         "--fail-level",
         "WARNING",
+        DJANGO_ENV="production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="tracker.example.org",
     )
@@ -68,17 +69,62 @@ def test_production_settings_pass_the_deployment_checklist():
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
-    result = manage("check", DJANGO_ALLOWED_HOSTS="tracker.example.org")
+    result = manage("check", DJANGO_ENV="production", DJANGO_ALLOWED_HOSTS="tracker.example.org")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
-def test_debug_is_off_unless_asked_for():
+def test_manage_py_is_development_with_no_variables_and_needs_no_key():
+    for command in [("check",), ("createsuperuser", "--help"), ("import_rates", "--help")]:
+        result = manage(*command)
+        assert result.returncode == 0, (command, result.stdout + result.stderr)
+
+
+def test_manage_py_is_development_and_production_is_one_switch_away():
     show = "from django.conf import settings; print(settings.DEBUG, settings.SECURE_SSL_REDIRECT)"
-    production = manage("shell", "-v", "0", "-c", show, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
-    assert production.stdout.split() == ["False", "True"], production.stderr
-    development = manage("shell", "-v", "0", "-c", show, DJANGO_DEBUG="1")
+    development = manage("shell", "-v", "0", "-c", show)
     assert development.stdout.split() == ["True", "False"], development.stderr
+    production = manage(
+        "shell", "-v", "0", "-c", show, DJANGO_ENV="production", DJANGO_SECRET_KEY="k" * 50
+    )
+    assert production.stdout.split() == ["False", "True"], production.stderr
+
+
+def wsgi_settings(**env):
+    """Import the WSGI application in a fresh process (as gunicorn does) with only ``env`` as
+    the tracker's settings; return the process, which prints DEBUG and the HTTPS settings."""
+    code = (
+        "import evmarket.wsgi; from django.conf import settings; "
+        "print(settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, "
+        "settings.SECURE_HSTS_SECONDS)"
+    )
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_wsgi_application_is_production_and_refuses_to_start_without_a_key():
+    without = wsgi_settings()
+    assert without.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in without.stderr
+    served = wsgi_settings(DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    assert served.stdout.split() == ["False", "True", "True", "31536000"], served.stderr
+
+
+def test_an_unknown_environment_is_refused_in_words():
+    result = manage("check", DJANGO_ENV="staging")
+    assert result.returncode != 0
+    assert "DJANGO_ENV is “staging”: set it to development or production" in result.stderr
 
 
 def test_plain_http_is_redirected_to_https_and_https_gets_hsts(client, settings):

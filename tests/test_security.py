@@ -36,8 +36,9 @@ pytestmark = pytest.mark.django_db
 # --- Production settings -----------------------------------------------------------------------
 
 
-def manage(*args, **env):
-    """Run manage.py in a fresh process with only ``env`` as the tracker's settings."""
+def fresh_python(*args, **env):
+    """Run Python in a fresh process with only ``env`` as the tracker's settings (and a
+    database that is never created)."""
     clean = {
         key: value
         for key, value in os.environ.items()
@@ -45,13 +46,18 @@ def manage(*args, **env):
     }
     clean["DATABASE_URL"] = f"sqlite:///{BASE_DIR / 'never-created.sqlite3'}"
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=BASE_DIR,
         env=clean | env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def manage(*args, **env):
+    """Run manage.py in a fresh process with only ``env`` as the tracker's settings."""
+    return fresh_python("manage.py", *args, **env)
 
 
 def test_production_settings_pass_the_deployment_checklist():
@@ -98,19 +104,7 @@ def wsgi_settings(**env):
         "print(settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, "
         "settings.SECURE_HSTS_SECONDS)"
     )
-    clean = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
-    }
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=BASE_DIR,
-        env=clean | env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return fresh_python("-c", code, **env)
 
 
 def test_the_wsgi_application_is_production_and_refuses_to_start_without_a_key():

@@ -41,7 +41,7 @@ def test_the_development_tools_are_not_runtime_dependencies():
     """Read from the installed package's metadata, which pyproject.toml makes."""
     declared = [requirement.lower() for requirement in requires("evmarket")]
     runtime = [requirement for requirement in declared if "extra ==" not in requirement]
-    dev = [requirement for requirement in declared if "extra == \"dev\"" in requirement]
+    dev = [requirement for requirement in declared if 'extra == "dev"' in requirement]
     for tool in ("playwright", "hypothesis", "ruff", "pytest"):
         assert not [requirement for requirement in runtime if requirement.startswith(tool)], tool
         assert [requirement for requirement in dev if requirement.startswith(tool)], tool

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from entrants import querysets
 from entrants.dates import DatePrecision, format_partial_date, partial_date_error
 
 ISO_CURRENCY_CODES = frozenset(currency.alpha_3 for currency in pycountry.currencies)
@@ -195,6 +196,7 @@ class Company(SluggedModel):
     description = models.TextField(blank=True)
     website = models.URLField(blank=True)
 
+    objects = SlugManager.from_queryset(querysets.CompanyQuerySet)()
     history = HistoricalRecords()
 
     class Meta:
@@ -333,6 +335,7 @@ class VehicleModel(SluggedModel):
     stage_in_pakistan = models.CharField(max_length=20, choices=Stage, default=Stage.RUMOURED)
     description = models.TextField(blank=True)
 
+    objects = SlugManager.from_queryset(querysets.VehicleModelQuerySet)()
     history = HistoricalRecords()
 
     class Meta:
@@ -429,6 +432,7 @@ class Person(SluggedModel):
     )
     description = models.TextField(blank=True)
 
+    objects = SlugManager.from_queryset(querysets.PersonQuerySet)()
     history = HistoricalRecords()
 
     class Meta:
@@ -493,6 +497,7 @@ class NewsItem(SluggedModel):
         help_text=_("People the report mentions."),
     )
 
+    objects = SlugManager.from_queryset(querysets.NewsItemQuerySet)()
     history = HistoricalRecords(m2m_fields=["based_on", "companies", "vehicle_models", "people"])
 
     class Meta:
@@ -648,6 +653,7 @@ class Partnership(Fact):
         max_length=5, choices=DatePrecision, default=DatePrecision.DAY
     )
 
+    objects = FactManager.from_queryset(querysets.PartnershipQuerySet)()
     history = HistoricalRecords(m2m_fields=["other_sources", "vehicle_models"])
 
     class Meta:
@@ -715,6 +721,7 @@ class Sighting(Fact):
         help_text=_("Who reported seeing it, if not simply the source's publisher."),
     )
 
+    objects = FactManager.from_queryset(querysets.SightingQuerySet)()
     history = HistoricalRecords(m2m_fields=["other_sources"])
 
     class Meta:
@@ -766,6 +773,7 @@ class PricePoint(Fact):
     market = CountryField(help_text=_("The country where this price applies."))
     kind = models.CharField(max_length=12, choices=Kind, default=Kind.REPORTED)
 
+    objects = FactManager.from_queryset(querysets.PricePointQuerySet)()
     history = HistoricalRecords(m2m_fields=["other_sources"])
 
     class Meta:
@@ -893,8 +901,8 @@ class ExchangeRate(TimestampedModel):
     )
     notes = models.TextField(blank=True)
 
-    objects = ExchangeRateManager()
 
+    objects = ExchangeRateManager.from_queryset(querysets.ExchangeRateQuerySet)()
     history = HistoricalRecords()
 
     class Meta:
@@ -969,6 +977,7 @@ class MarketEvent(Fact):
     vehicle_models = models.ManyToManyField(VehicleModel, blank=True, related_name="events")
     people = models.ManyToManyField(Person, blank=True, related_name="events")
 
+    objects = FactManager.from_queryset(querysets.MarketEventQuerySet)()
     history = HistoricalRecords(
         m2m_fields=["other_sources", "companies", "vehicle_models", "people"]
     )
@@ -1022,6 +1031,7 @@ class Statement(Fact):
         help_text=_("Vehicle models the statement is about."),
     )
 
+    objects = FactManager.from_queryset(querysets.StatementQuerySet)()
     history = HistoricalRecords(m2m_fields=["other_sources", "companies", "vehicle_models"])
 
     class Meta:

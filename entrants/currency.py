@@ -407,6 +407,19 @@ def check_stated_conversion(stated_conversion, table):
     )
 
 
+# ISO 4217 minor units of the currencies that have none or three; every other has two.
+MINOR_UNITS = {"JPY": 0, "KRW": 0, "VND": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3}
+
+
+def to_minor_unit(amount, currency):
+    """Return ``amount`` rounded to the minor unit of ``currency`` (cents, paisa, fen): how a
+    converted amount is exported. None stays None."""
+    if amount is None:
+        return None
+    places = MINOR_UNITS.get(currency.upper(), 2)
+    return to_decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def format_amount(amount, currency=""):
     """Return ``amount`` for display, "PKR 8,550,565": no decimals for PKR, USD and CNY or from
     1,000 up, two decimals otherwise. Return "" for None."""

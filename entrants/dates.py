@@ -33,6 +33,18 @@ def format_partial_date(value, precision, empty="date unknown"):
     return f"{value.day} {value:%B} {value.year}"
 
 
+def partial_date_iso(value, precision):
+    """Return ``value`` in ISO form only as precisely as it is known: "2024-10-01", "2024-10"
+    or "2024" ("" when unknown), as exports carry it beside its precision."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{value.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
+
+
 def partial_date_error(value, precision):
     """Return an editor-facing message if ``value`` claims more precision than ``precision``."""
     if value is None:

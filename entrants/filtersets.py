@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from entrants import lookups
 from entrants.dates import DatePrecision
-from entrants.listing import QuickSelectMultiple
+from entrants.widgets import QuickSelectMultiple
 from entrants.models import (
     ClaimStatus,
     Company,
@@ -21,6 +21,7 @@ from entrants.models import (
     Person,
     PricePoint,
     Sighting,
+    Statement,
     VehicleModel,
 )
 
@@ -101,6 +102,10 @@ def company_choices():
 
 def maker_choices():
     return lookups.current().makers
+
+
+def person_choices():
+    return lookups.current().people
 
 
 def publisher_choices():
@@ -310,3 +315,34 @@ class PersonFilterSet(SearchFilterSet):
     class Meta:
         model = Person
         fields = ["q", "company"]
+
+
+class StatementFilterSet(SearchFilterSet, DateRangeMixin):
+    search_fields = ("text", "context", "person__name", "person__organisation__name", "notes")
+
+    person = slug_choice_filter("person", _("Person"), person_choices)
+    company = django_filters.MultipleChoiceFilter(
+        choices=company_choices,
+        method="about_company",
+        label=_("Company (theirs, or named)"),
+        widget=QuickSelectMultiple,
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=Statement.Kind.choices)
+    status = django_filters.MultipleChoiceFilter(
+        field_name="claim_status",
+        choices=ClaimStatus.choices,
+        label=_("Claim status"),
+    )
+
+    class Meta:
+        model = Statement
+        fields = ["q", "person", "company", "kind", "status"]
+
+    def about_company(self, queryset, name, value):
+        """The statements of the company's people and those naming the company."""
+        if not value:
+            return queryset
+        named = Statement.companies.through.objects.filter(company__slug__in=value)
+        return queryset.filter(
+            Q(person__organisation__slug__in=value) | Q(pk__in=named.values("statement_id"))
+        )

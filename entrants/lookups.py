@@ -1,19 +1,17 @@
-"""What many pages need and only a write can change, read in one query once per data version:
-the filters' lists of models, companies and countries, and the exchange rates.
+"""What many pages need and only a write can change, read in five queries once per data
+version: the filters' lists of models, companies and countries, and the exchange rates.
 
-Read together, the first page after a write costs one query more than the next, whichever
-lists it filters by and however many prices it converts."""
+The first page after a write costs those queries more than the next, whichever lists it
+filters by and however many prices it converts."""
 
 from dataclasses import dataclass
 
 from django.db.models import Exists, Min, OuterRef
 from django_countries import countries as all_countries
 
-from entrants import bundle
-from entrants.bundle import Part
 from entrants.cache import per_data_version
 from entrants.currency import RateTable
-from entrants.models import Company, ExchangeRate, NewsItem, PricePoint, VehicleModel
+from entrants.models import Company, ExchangeRate, NewsItem, Person, PricePoint, VehicleModel
 
 
 @dataclass(frozen=True)
@@ -24,6 +22,7 @@ class Lookups:
     companies: list
     makers: list
     publishers: list
+    people: list
     countries: dict  # "entrants.company.country" -> [(code, name)]
     rates: list  # ExchangeRate instances by date, base and quote
     rate_table: RateTable
@@ -40,27 +39,29 @@ def rate_table():
 
 
 def read():
+    """Read the lookups: five queries, once per data version."""
     first_per_market = PricePoint.objects.order_by().values("market").annotate(first=Min("pk"))
-    rows = bundle.read(
-        models=Part(
-            VehicleModel.objects.order_by("maker__name", "name", "variant"), related=("maker",)
+    rows = {
+        "models": VehicleModel.objects.select_related("maker").order_by(
+            "maker__name", "name", "variant"
         ),
-        companies=Part(
-            Company.objects.order_by("name"),
-            extra={
-                "makes_models": Exists(VehicleModel.objects.filter(maker=OuterRef("pk"))),
-                "publishes_news": Exists(NewsItem.objects.filter(publisher=OuterRef("pk"))),
-            },
+        "companies": Company.objects.order_by("name").annotate(
+            makes_models=Exists(VehicleModel.objects.filter(maker=OuterRef("pk"))),
+            publishes_news=Exists(NewsItem.objects.filter(publisher=OuterRef("pk"))),
         ),
-        markets=Part(PricePoint.objects.filter(pk__in=first_per_market.values("first"))),
-        rates=Part(ExchangeRate.objects.order_by("date", "base", "quote")),
-    )
+        "markets": PricePoint.objects.filter(pk__in=first_per_market.values("first")).only(
+            "market"
+        ),
+        "rates": list(ExchangeRate.objects.for_list()),
+        "people": Person.objects.order_by("name").values_list("slug", "name"),
+    }
     companies = rows["companies"]
     return Lookups(
         models=[(model.slug, str(model)) for model in rows["models"]],
         companies=[(company.slug, company.name) for company in companies],
         makers=[(company.slug, company.name) for company in companies if company.makes_models],
         publishers=[(c.slug, c.name) for c in companies if c.publishes_news],
+        people=list(rows["people"]),
         countries={
             "entrants.company.country": country_choices(c.country.code for c in companies),
             "entrants.pricepoint.market": country_choices(p.market.code for p in rows["markets"]),

@@ -901,7 +901,6 @@ class ExchangeRate(TimestampedModel):
     )
     notes = models.TextField(blank=True)
 
-
     objects = ExchangeRateManager.from_queryset(querysets.ExchangeRateQuerySet)()
     history = HistoricalRecords()
 

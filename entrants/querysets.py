@@ -87,12 +87,13 @@ class FactQuerySet(QuerySet):
         )
 
     def cited_news(self):
-        """Return the keys of the news items these facts cite (source or other source), for
-        ``NewsItem.objects.filter(pk__in=…)``."""
+        """Return a condition on news items: cited by one of these facts, as their source or
+        as another source (``NewsItem.objects.filter(…)``)."""
+        facts = self.order_by().values("pk")
         through = self.model.other_sources.through.objects.filter(
-            **{f"{self.model._meta.model_name}__in": self.values("pk")}
+            **{f"{self.model._meta.model_name}__in": facts}
         )
-        return self.values("source").union(through.values("newsitem"))
+        return Q(pk__in=self.order_by().values("source")) | Q(pk__in=through.values("newsitem"))
 
 
 class PartnershipQuerySet(FactQuerySet):
@@ -270,9 +271,9 @@ class NewsItemQuerySet(QuerySet):
         )
 
     def newest(self, limit=DETAIL_ROWS + 1):
-        return self.select_related("publisher").order_by(
-            F("date").desc(nulls_last=True), "-pk"
-        )[:limit]
+        return self.select_related("publisher").order_by(F("date").desc(nulls_last=True), "-pk")[
+            :limit
+        ]
 
     def for_detail(self):
         news = self.model

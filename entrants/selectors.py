@@ -7,30 +7,19 @@ from decimal import Decimal
 from itertools import chain
 
 from django.db.models import (
-    BooleanField,
     Count,
-    Exists,
-    ExpressionWrapper,
     F,
-    IntegerField,
     Max,
     Min,
-    OuterRef,
-    Prefetch,
     Q,
-    Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Lower
 from django_countries.fields import Country
 
-from entrants import bundle
-from entrants.bundle import Children, Part
 from entrants.cache import per_data_version
 from entrants.models import (
     ClaimStatus,
     Company,
-    CompanyAlias,
     ExchangeRate,
     MarketEvent,
     NewsItem,
@@ -38,11 +27,10 @@ from entrants.models import (
     Person,
     PricePoint,
     Sighting,
-    StatedConversion,
     Statement,
     VehicleModel,
-    VehicleModelAlias,
 )
+from entrants.querysets import DETAIL_ROWS
 
 PRESENT_IN_PAKISTAN = [
     VehicleModel.Stage.SIGHTED,
@@ -50,6 +38,8 @@ PRESENT_IN_PAKISTAN = [
     VehicleModel.Stage.LAUNCHED,
     VehicleModel.Stage.LOCALLY_ASSEMBLED,
 ]
+
+FACT_MODELS = (Sighting, PricePoint, Partnership, MarketEvent, Statement)
 
 COUNTED_MODELS = [
     Company,
@@ -84,122 +74,21 @@ def _count_every_model():
     return [(model._meta, counts.get(index, 0)) for index, model in enumerate(COUNTED_MODELS)]
 
 
-def active_in_pakistan():
-    """Return a boolean expression: the company is Pakistani, has a model present in Pakistan,
-    or partners with a Pakistani company."""
-    models_here = VehicleModel.objects.filter(
-        maker=OuterRef("pk"), stage_in_pakistan__in=PRESENT_IN_PAKISTAN
-    )
-    partners_here = Partnership.objects.filter(
-        Q(company=OuterRef("pk"), partner__country="PK")
-        | Q(partner=OuterRef("pk"), company__country="PK")
-    ).exclude(status=Partnership.Status.DENIED)
-    return ExpressionWrapper(
-        Q(country="PK") | Exists(models_here) | Exists(partners_here),
-        output_field=BooleanField(),
-    )
-
-
-def companies_for_list():
-    return (
-        Company.objects.annotate(
-            active_in_pakistan=active_in_pakistan(),
-            model_count=count_of(VehicleModel.objects.all(), "maker"),
-        )
-        .select_related("parent")
-        .prefetch_related("aliases")
-    )
-
-
-def models_for_list():
-    return VehicleModel.objects.select_related("maker").prefetch_related("prices")
-
-
-def partnerships_for_list():
-    return Partnership.objects.select_related("company", "partner", "source__publisher")
-
-
-def sightings_for_list():
-    return Sighting.objects.select_related(
-        "vehicle_model__maker", "source__publisher", "reported_by"
-    )
-
-
-# A price's stated conversions with their sources, in one query (not one per relation).
-STATED_CONVERSIONS = Prefetch(
-    "stated_conversions",
-    queryset=StatedConversion.objects.select_related("source__publisher"),
-)
-
-
-def prices_for_list():
-    return PricePoint.objects.select_related(
-        "vehicle_model__maker", "source__publisher"
-    ).prefetch_related(STATED_CONVERSIONS)
-
-
-def events_for_list():
-    return MarketEvent.objects.select_related("source__publisher").prefetch_related("companies")
-
-
-def count_of(queryset, field):
-    """Return a subquery counting the rows of ``queryset`` whose ``field`` is the outer row:
-    computed for the rows a page shows, where a JOIN and GROUP BY would count every row."""
-    counted = (
-        queryset.filter(**{field: OuterRef("pk")})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def news_for_list():
     """News items with how many facts cite each as their source."""
-    return NewsItem.objects.select_related("publisher").annotate(
-        fact_count=sum(
-            (
-                count_of(model.objects.all(), "source")
-                for model in (Sighting, PricePoint, Partnership, MarketEvent, Statement)
-            ),
-            start=Value(0),
-        )
-    )
-
-
-def people_for_list():
-    return Person.objects.select_related("organisation").annotate(
-        statement_count=count_of(Statement.objects.all(), "person")
-    )
+    return NewsItem.objects.for_list(FACT_MODELS)
 
 
 def overview(prices, events, latest=5):
-    """Return what the overview shows, in one query: the ``latest`` sightings and news items,
-    and the latest ``prices`` prices and ``events`` events."""
-    return bundle.read(
-        sightings=Part(
-            Sighting.objects.order_by("-date", "-pk"),
-            related=("vehicle_model__maker", "source__publisher", "reported_by"),
-            limit=latest,
-        ),
-        news=Part(NewsItem.objects.order_by("-date", "-pk"), related=("publisher",), limit=latest),
-        prices=Part(
-            PricePoint.objects.order_by("-date", "-pk"),
-            related=("vehicle_model__maker", "source__publisher"),
-            children=(Children("stated_conversions", ("source__publisher",)),),
-            limit=prices,
-        ),
-        events=Part(
-            MarketEvent.objects.order_by("-date", "-pk"),
-            related=("source__publisher",),
-            children=(Children("companies"),),
-            limit=events,
-        ),
-    )
-
-
-DETAIL_ROWS = 50
+    """Return what the overview shows: the ``latest`` sightings and news items, and the latest
+    ``prices`` prices and ``events`` events."""
+    newest = ("-date", "-pk")
+    return {
+        "sightings": list(Sighting.objects.for_list().order_by(*newest)[:latest]),
+        "news": list(NewsItem.objects.newest(latest)),
+        "prices": list(PricePoint.objects.for_list().order_by(*newest)[:prices]),
+        "events": list(MarketEvent.objects.for_list().order_by(*newest)[:events]),
+    }
 
 
 def cut(rows, limit=DETAIL_ROWS):
@@ -207,81 +96,59 @@ def cut(rows, limit=DETAIL_ROWS):
     return rows[:limit], len(rows) > limit
 
 
-SOURCES = Children("other_sources", ("publisher",))
-
-
-def cited_part(queryset, related=(), children=(), limit=DETAIL_ROWS + 1):
-    """Return a bundle part: the latest ``limit`` facts of ``queryset`` with their sources (all
-    of them, if ``limit`` is None, in the model's own order)."""
-    ordering = ("-date", "-pk") if limit else (*queryset.model._meta.ordering, "-pk")
-    return Part(
-        queryset.order_by(*ordering),
-        related=("source__publisher", *related),
-        children=(SOURCES, *children),
-        limit=limit,
-    )
-
-
-def news_part(queryset):
-    """Return a bundle part: the latest ``DETAIL_ROWS`` (and one) news items of ``queryset``."""
-    return Part(queryset.order_by("-date", "-pk"), related=("publisher",), limit=DETAIL_ROWS + 1)
-
-
-def citing(model, news):
-    """Return the ``model`` facts whose source or other source is ``news`` (a ``Subquery``),
-    each once (an OR across the join table would repeat a fact per other source)."""
-    through = model.other_sources.through.objects.filter(newsitem=news)
-    return model.objects.filter(
-        Q(source=news) | Q(pk__in=through.values(f"{model._meta.model_name}_id"))
-    )
+def news_citing(facts, *, mentioned=None, published_by=None):
+    """Return the latest news items that ``facts`` (querysets) cite, that name the record
+    (``mentioned``: a ``news_mentions`` filter) or that ``published_by`` published."""
+    condition = Q()
+    for facts_of in facts:
+        condition |= facts_of.cited_news()
+    if mentioned is not None:
+        condition |= Q(**mentioned)
+    if published_by is not None:
+        condition |= Q(publisher=published_by)
+    return list(NewsItem.objects.filter(condition).newest())
 
 
 def company_detail(slug):
     """Return everything known about the company ``slug`` (``None`` if there is none), its facts
-    as one dated timeline (the latest ``DETAIL_ROWS`` of each kind; the lists have the rest), in
-    one query."""
-    company = Company.objects.filter(slug=slug)
-    key = Subquery(company.values("pk"))
-    mentioned = NewsItem.companies.through.objects.filter(company=key).values("newsitem_id")
-    said_about = Statement.companies.through.objects.filter(company=key)
-    rows = bundle.read(
-        company=Part(company, related=("parent",)),
-        partnerships=cited_part(
-            Partnership.objects.filter(Q(company=key) | Q(partner=key)),
-            related=("company", "partner"),
-        ),
-        sightings=cited_part(
-            Sighting.objects.filter(vehicle_model__maker=key),
-            related=("vehicle_model__maker",),
-        ),
-        events=cited_part(MarketEvent.objects.filter(companies=key)),
-        statements=cited_part(
-            Statement.objects.filter(
-                Q(person__organisation=key) | Q(pk__in=said_about.values("statement_id"))
-            ),
-            related=("person",),
-        ),
-        news=news_part(NewsItem.objects.filter(Q(pk__in=mentioned) | Q(publisher=key))),
-        models=Part(VehicleModel.objects.filter(maker=key), related=("maker",)),
-        aliases=Part(CompanyAlias.objects.filter(company=key)),
-        people=Part(Person.objects.filter(organisation=key)),
-        subsidiaries=Part(Company.objects.filter(parent=key)),
-    )
-    if not rows["company"]:
+    as one dated timeline (the latest ``DETAIL_ROWS`` of each kind; the lists have the rest), and
+    the news naming it, published by it or cited by its facts."""
+    company = Company.objects.for_detail().filter(slug=slug).first()
+    if company is None:
         return None
-    partnerships, more_partnerships = cut(rows["partnerships"])
-    sightings, more_sightings = cut(rows["sightings"])
-    events, more_events = cut(rows["events"])
-    statements, more_statements = cut(rows["statements"])
-    news, more_news = cut(rows["news"])
+    newest = (F("date").desc(nulls_last=True), "-pk")
+    facts = {
+        "partnerships": Partnership.objects.filter(Q(company=company) | Q(partner=company)),
+        "sightings": Sighting.objects.filter(vehicle_model__maker=company),
+        "events": MarketEvent.objects.filter(companies=company),
+        "statements": Statement.objects.filter(
+            Q(person__organisation=company)
+            | Q(
+                pk__in=Statement.companies.through.objects.filter(company=company).values(
+                    "statement_id"
+                )
+            )
+        ),
+    }
+    timelines = {
+        name: cut(list(facts_of.for_list().order_by(*newest)[: DETAIL_ROWS + 1]))
+        for name, facts_of in facts.items()
+    }
+    news, more_news = cut(
+        news_citing(
+            list(facts.values()),
+            mentioned={"companies": company},
+            published_by=company,
+        )
+    )
     return {
-        "company": rows["company"][0],
-        "models": rows["models"],
-        "aliases": rows["aliases"],
-        "people": rows["people"],
-        "subsidiaries": rows["subsidiaries"],
-        "timeline": timeline(partnerships, sightings, events, statements),
-        "timeline_cut": more_partnerships or more_sightings or more_events or more_statements,
+        "company": company,
+        "models": company.vehicle_models.all(),
+        "aliases": company.aliases.all(),
+        "people": company.people.all(),
+        "subsidiaries": company.subsidiaries.all(),
+        "timeline": timeline(*(rows for rows, _more in timelines.values())),
+        "timeline_cut": any(more for _rows, more in timelines.values()),
         "detail_rows": DETAIL_ROWS,
         "news": news,
         "more_news": more_news,
@@ -433,67 +300,39 @@ def price_series(vehicle_model):
     return PriceSeries(latest_rows, total, daily)
 
 
-def model_with_price_count():
-    """Return vehicle models with their makers and how many prices each has."""
-    return VehicleModel.objects.select_related("maker").annotate(
-        price_count=count_of(PricePoint.objects.all(), "vehicle_model")
-    )
-
-
 def model_detail(slug):
-    """Return everything known about the model ``slug`` (``None`` if there is none), in one
-    query: its latest prices, sightings, events and news (``DETAIL_ROWS`` of each; the lists
-    have the rest), its partnerships, aliases and other variants, and how many prices it has."""
-    found = VehicleModel.objects.filter(slug=slug)
-    key = Subquery(found.values("pk"))
-    mentioned = NewsItem.vehicle_models.through.objects.filter(vehiclemodel=key)
-    same_name = found.values(lowered=Lower("name"))
-    rows = bundle.read(
-        model=Part(
-            found,
-            related=("maker",),
-            extra={"price_count": count_of(PricePoint.objects.all(), "vehicle_model")},
-        ),
-        prices=cited_part(
-            PricePoint.objects.filter(vehicle_model=key),
-            related=("vehicle_model__maker",),
-            children=(Children("stated_conversions", ("source__publisher",)),),
-        ),
-        sightings=cited_part(
-            Sighting.objects.filter(vehicle_model=key), related=("vehicle_model__maker",)
-        ),
-        events=cited_part(MarketEvent.objects.filter(vehicle_models=key)),
-        partnerships=cited_part(
-            Partnership.objects.filter(vehicle_models=key),
-            related=("company", "partner"),
-            limit=None,
-        ),
-        news=news_part(NewsItem.objects.filter(pk__in=mentioned.values("newsitem_id"))),
-        variants=Part(
-            VehicleModel.objects.alias(lowered=Lower("name"))
-            .filter(maker=Subquery(found.values("maker")), lowered__in=same_name)
-            .exclude(pk=key),
-            related=("maker",),
-        ),
-        aliases=Part(VehicleModelAlias.objects.filter(vehicle_model=key)),
-    )
-    if not rows["model"]:
+    """Return everything known about the model ``slug`` (``None`` if there is none): its latest
+    prices, sightings and events (``DETAIL_ROWS`` of each; the lists have the rest), its
+    partnerships, aliases and other variants, and the news naming it or cited by its facts."""
+    model = VehicleModel.objects.for_detail().filter(slug=slug).first()
+    if model is None:
         return None
-    prices, more_prices = cut(rows["prices"])
-    sightings, more_sightings = cut(rows["sightings"])
-    events, more_events = cut(rows["events"])
-    news, more_news = cut(rows["news"])
+    prices, more_prices = cut(model.latest_prices)
+    sightings, more_sightings = cut(model.latest_sightings)
+    events, more_events = cut(model.latest_events)
+    news, more_news = cut(
+        news_citing(
+            [
+                PricePoint.objects.filter(vehicle_model=model),
+                Sighting.objects.filter(vehicle_model=model),
+                MarketEvent.objects.filter(vehicle_models=model),
+                Partnership.objects.filter(vehicle_models=model),
+                Statement.objects.filter(vehicle_models=model),
+            ],
+            mentioned={"vehicle_models": model},
+        )
+    )
     return {
-        "model": rows["model"][0],
+        "model": model,
         "prices": prices,
         "more_prices": more_prices,
         "sightings": sightings,
         "more_sightings": more_sightings,
         "events": events,
         "more_events": more_events,
-        "partnerships": rows["partnerships"],
-        "variants": rows["variants"],
-        "aliases": rows["aliases"],
+        "partnerships": model.partnerships.all(),
+        "variants": list(VehicleModel.objects.variants_of(model)),
+        "aliases": model.aliases.all(),
         "news": news,
         "more_news": more_news,
     }
@@ -501,23 +340,15 @@ def model_detail(slug):
 
 def person_detail(slug):
     """Return what the person ``slug`` (``None`` if there is none) said and took part in, and
-    the news naming them (the latest ``DETAIL_ROWS`` of each), in one query."""
-    found = Person.objects.filter(slug=slug)
-    key = Subquery(found.values("pk"))
-    mentioned = NewsItem.people.through.objects.filter(person=key).values("newsitem_id")
-    rows = bundle.read(
-        person=Part(found, related=("organisation",)),
-        statements=cited_part(Statement.objects.filter(person=key), related=("person", "event")),
-        events=cited_part(MarketEvent.objects.filter(people=key)),
-        news=news_part(NewsItem.objects.filter(pk__in=mentioned)),
-    )
-    if not rows["person"]:
+    the news naming them (the latest ``DETAIL_ROWS`` of each)."""
+    person = Person.objects.for_detail().filter(slug=slug).first()
+    if person is None:
         return None
-    statements, more_statements = cut(rows["statements"])
-    events, more_events = cut(rows["events"])
-    news, more_news = cut(rows["news"])
+    statements, more_statements = cut(person.latest_statements)
+    events, more_events = cut(person.latest_events)
+    news, more_news = cut(list(NewsItem.objects.filter(people=person).newest()))
     return {
-        "person": rows["person"][0],
+        "person": person,
         "statements": statements,
         "events": events,
         "news": news,
@@ -528,51 +359,28 @@ def person_detail(slug):
 
 def news_detail(slug):
     """Return the news item ``slug`` (``None`` if there is none) with the facts it is the source
-    for or also cited in, the news it is based on or cited by, and what it names: one query."""
-    found = NewsItem.objects.filter(slug=slug)
-    key = Subquery(found.values("pk"))
-    based_on = NewsItem.based_on.through.objects.filter(from_newsitem=key)
-    cited_by = NewsItem.based_on.through.objects.filter(to_newsitem=key)
-    facts = {
-        "sightings": (Sighting, ("vehicle_model__maker",)),
-        "prices": (PricePoint, ("vehicle_model__maker",)),
-        "partnerships": (Partnership, ("company", "partner")),
-        "events": (MarketEvent, ()),
-        "statements": (Statement, ("person",)),
-    }
-    rows = bundle.read(
-        news=Part(found, related=("publisher",), keep=("body",)),
-        **{
-            name: cited_part(citing(model, key), related=related, limit=None)
-            for name, (model, related) in facts.items()
-        },
-        based_on=Part(
-            NewsItem.objects.filter(pk__in=based_on.values("to_newsitem_id")),
-            related=("publisher",),
-        ),
-        cited_by=Part(
-            NewsItem.objects.filter(pk__in=cited_by.values("from_newsitem_id")),
-            related=("publisher",),
-        ),
-        companies=Part(Company.objects.filter(news_mentions=key)),
-        vehicle_models=Part(VehicleModel.objects.filter(news_mentions=key), related=("maker",)),
-        people=Part(Person.objects.filter(news_mentions=key)),
-    )
-    if not rows["news"]:
+    for or also cited in, the news it is based on or cited by, and what it names."""
+    news = NewsItem.objects.for_detail().filter(slug=slug).first()
+    if news is None:
         return None
-    return {name: found for name, found in rows.items() if name != "news"} | {
-        "news": rows["news"][0]
+    return {
+        "news": news,
+        "sightings": list(Sighting.objects.for_list().citing(news)),
+        "prices": list(PricePoint.objects.for_list().citing(news)),
+        "partnerships": list(Partnership.objects.for_list().citing(news)),
+        "events": list(MarketEvent.objects.for_list().citing(news)),
+        "statements": list(Statement.objects.for_list().citing(news)),
+        "based_on": news.based_on.all(),
+        "cited_by": news.cited_by.all(),
+        "companies": news.companies.all(),
+        "vehicle_models": news.vehicle_models.all(),
+        "people": news.people.all(),
     }
 
 
-def fact_detail(model, uuid, related=(), children=()):
+def fact_detail(model, uuid):
     """Return the fact ``uuid`` of ``model`` with its sources (``None`` if there is none)."""
-    rows = bundle.read(
-        fact=cited_part(
-            model.objects.filter(uuid=uuid), related=related, children=children, limit=None
-        )
-    )
-    return rows["fact"][0] if rows["fact"] else None
+    return model.objects.for_detail().filter(uuid=uuid).first()
 
 
 def timeline(*querysets):
@@ -580,7 +388,3 @@ def timeline(*querysets):
     facts = list(chain.from_iterable(querysets))
     dated = sorted((f for f in facts if f.date), key=lambda f: f.date, reverse=True)
     return dated + [f for f in facts if not f.date]
-
-
-def exchange_rates():
-    return ExchangeRate.objects.order_by("date", "base", "quote")

@@ -61,6 +61,7 @@ urlpatterns = [
     path("events/<uuid:uuid>/", page(views.event_detail), name="event_detail"),
     path("news/", page(views.NewsListView.as_view()), name="news_list"),
     path("news/<tracker_slug:slug>/", page(views.news_detail), name="news_detail"),
+    path("statements/", page(views.StatementListView.as_view()), name="statement_list"),
     path("people/", page(views.PersonListView.as_view()), name="person_list"),
     path("people/<tracker_slug:slug>/", page(views.person_detail), name="person_detail"),
     path("rates/", page(views.RateListView.as_view()), name="rate_list"),

@@ -1,20 +1,23 @@
-"""Analyst pages: the overview, eight filtered lists with exports, detail pages, /convert/.
+"""Analyst pages: the overview, ten filtered lists with exports, detail pages, /convert/.
 
-Views stay thin: rows come from ``selectors``, filters from ``filtersets``, columns, sorting,
-facets and exports from ``listing``, conversion from ``currency`` and figures from ``charts``.
+Views stay thin: rows come from the models' QuerySet methods (``entrants.querysets``) and
+``selectors``, filters from ``filtersets``, columns from ``tables``, parameters from
+``params``, facets from ``facets``, pages from ``paginators``, exports from ``exports``,
+conversion from ``conversions`` and figures from ``charts``.
 """
 
-import datetime
-from decimal import Decimal, InvalidOperation
+from itertools import islice
 
+from django.core.paginator import EmptyPage
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.views import View
 
-from entrants import charts, lookups, selectors
-from entrants.bundle import Children
-from entrants.currency import check_stated, format_amount, format_lakh_crore
+from entrants import charts, exports, lookups, selectors, tables
+from entrants.conversions import convert_lowest_prices, convert_prices, sort_by_amount, within
+from entrants.currency import format_amount, format_lakh_crore
+from entrants.facets import Facet, Total, facet_counts
 from entrants.filtersets import (
     CompanyFilterSet,
     ExchangeRateFilterSet,
@@ -24,30 +27,8 @@ from entrants.filtersets import (
     PersonFilterSet,
     PricePointFilterSet,
     SightingFilterSet,
+    StatementFilterSet,
     VehicleModelFilterSet,
-)
-from entrants.listing import (
-    DISPLAY_CURRENCIES,
-    Cell,
-    Column,
-    Facet,
-    ListParams,
-    Total,
-    Window,
-    choice_column,
-    csv_response,
-    db_ordering,
-    error_response,
-    facet_counts,
-    json_response,
-    last_page,
-    link_column,
-    partial_date_column,
-    read_page,
-    sort_rows,
-    sources_column,
-    status_column,
-    without_timestamps,
 )
 from entrants.models import (
     ClaimStatus,
@@ -55,16 +36,22 @@ from entrants.models import (
     ExchangeRate,
     MarketEvent,
     Partnership,
+    Person,
     PricePoint,
     Sighting,
+    Statement,
     VehicleModel,
 )
+from entrants.paginators import BoundedPaginator
+from entrants.params import DISPLAY_CURRENCIES, ConvertForm, Params
 
-# The parameters every list reads besides its filters (ListParams), and those of the pages
-# with a currency switch; the page cache stores only pages whose parameters are all known.
+# The parameters every list reads besides its filters, and those of the pages with a
+# currency switch; the page cache stores only pages whose parameters are all known.
 LIST_PARAMETERS = ("sort", "page", "format")
 CURRENCY_PARAMETERS = ("currency", "at")
 CONVERT_PARAMETERS = ("amount", "from", "to", "date")
+CHUNK_SIZE = 2000
+PAGE_SIZE = 25
 
 
 def render_page(request, template, context):
@@ -89,67 +76,88 @@ def filter_errors(filterset):
     return messages
 
 
-class AnalystListView(View):
+def chunks(iterable, size=CHUNK_SIZE):
+    """Yield lists of ``size`` items (the last one shorter)."""
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class ListPage(View):
     """A filtered, sortable, paginated list that also exports as CSV or JSON.
 
-    Subclasses name the FilterSet, the queryset, the columns and the facets; lists whose rows
-    need Python work (currency conversion) override ``prepare_rows``.
+    Subclasses name the table, the FilterSet and the facets; lists of prices say how their rows
+    are converted (``convert``) and which filters take a converted amount (``amount_range``).
     """
 
     title = ""
     intro = ""
+    table_class = None
     filterset_class = None
-    template_name = "entrants/list.html"
-    default_sort = ""
     facets = ()
-    page_size = 25
+    default_sort = ""
     uses_currency = False
+    amount_range = ()  # the (low, high) filters on the converted amount
+    template_name = "entrants/list.html"
 
     @classmethod
     def query_parameters(cls):
-        """Return the names of the query parameters this list reads: its filters',
-        ``LIST_PARAMETERS`` and, on a list with a currency switch, ``CURRENCY_PARAMETERS``."""
+        """The query parameters this list reads (the page cache keys pages by them)."""
         currency = CURRENCY_PARAMETERS if cls.uses_currency else ()
         return {*cls.filterset_class.base_filters, *LIST_PARAMETERS, *currency}
 
+    @classmethod
+    def sortable(cls):
+        columns = cls.table_class.base_columns
+        python = getattr(cls.table_class, "python_sorted", ())
+        return [name for name, c in columns.items() if c.orderable is not False] + list(python)
+
     def get_queryset(self):
-        raise NotImplementedError
+        return self.table_class.Meta.model.objects.for_list()
 
-    def get_columns(self, params):
-        raise NotImplementedError
-
-    def prepare_rows(self, rows, params, filterset):
-        """Return the rows after any Python-side work (conversion, amount ranges)."""
+    def convert(self, rows, params):
         return rows
 
     def get_chart(self, rows, params, queryset):
-        """Return the chart of the rows shown (``queryset`` holds every filtered row)."""
         return None
 
-    # Filters applied in Python after conversion: while one is set, every row is read.
-    python_filters = ()
+    def ordering(self, sort):
+        """The ORDER BY of ``sort`` (a column's ``order_by``, reversed for ``-``), or None for
+        a column sorted in Python."""
+        name = sort.removeprefix("-")
+        if name in getattr(self.table_class, "python_sorted", ()):
+            return None
+        prefix = "-" if sort.startswith("-") else ""
+        return [f"{prefix}{part}" for part in self.table_class.base_columns[name].order_by]
 
     def get(self, request):
-        params = ListParams.parse(request.GET, self.get_columns(ListParams()), self.default_sort)
-        columns = self.get_columns(params)
-        self.rates = lookups.rate_table() if self.uses_currency else None
+        params = Params.parse(request.GET, self.sortable(), self.default_sort)
+        if not self.uses_currency:
+            params.errors = [e for e in params.errors if "currency" not in e and "“at”" not in e]
         filterset = self.filterset_class(
             request.GET or None, queryset=self.get_queryset(), request=request
         )
         errors = params.errors + (filter_errors(filterset) if filterset.is_bound else [])
-        if errors and params.format in ("csv", "json"):
-            return error_response(errors)
-
-        queryset = filterset.qs
-        ordering = db_ordering(columns, params.sort)
-        if ordering:
-            queryset = queryset.order_by(*ordering)
-        if params.format in ("csv", "json"):
-            rows = self.every_row(queryset, ordering, params, filterset, columns)
-            if params.format == "csv":
-                response = csv_response(rows, columns, request, self.title)
-            else:
-                response = json_response(rows, columns, request, self.export_meta(params))
+        if errors and params.format != "html":
+            return exports.error_response(errors)
+        self.rates = lookups.rate_table() if self.uses_currency else None
+        bounds = [
+            filterset.form.cleaned_data.get(name) if filterset.is_bound else None
+            for name in self.amount_range
+        ]
+        ordering = self.ordering(params.sort)
+        queryset = filterset.qs.order_by(*ordering) if ordering else filterset.qs
+        in_python = ordering is None or any(bound is not None for bound in bounds)
+        rows = self.every_row(queryset, params, bounds, ordering) if in_python else None
+        table = self.table_class([], params=params)
+        if params.format != "html":
+            response = exports.response(
+                table,
+                rows if in_python else self.chunked_rows(queryset, params),
+                request,
+                params.format,
+                self.export_meta(params),
+            )
             if "page" in request.GET:  # an export has every row: it ignored the page
                 patch_cache_control(response, no_store=True)
             return response
@@ -159,106 +167,67 @@ class AnalystListView(View):
             self.facets,
             request.GET,
             request.path,
-            ordering or db_ordering(columns, self.default_sort),
+            ordering or self.ordering(self.default_sort),
         )
-        if ordering and not self.filtering_in_python(filterset):
-            page, missing = self.read_window(queryset, ordering, params.page, total)
-            page.object_list = self.prepare_rows(page.object_list, params, filterset)
-        else:
-            rows = list(self.every_row(queryset, ordering, params, filterset, columns))
-            page, missing = window_of_list(rows, params.page, self.page_size)
+        if in_python:
+            total = Total(len(rows))
+        table = self.table_class(rows if in_python else queryset, params=params)
+        page, missing = self.paginate(table, params.page, total)
         if missing:
             errors.append(missing)
+        records = [row.record for row in page.object_list]
+        if not in_python:
+            self.convert(records, params)
         context = {
             "title": self.title,
             "intro": self.intro,
             "filterset": filterset,
-            "columns": columns,
-            "table": [render_row(columns, row) for row in page.object_list],
+            "table": table,
             "page": page,
+            "total": total,
             "errors": errors,
             "params": params,
             "facets": facets,
             "currencies": DISPLAY_CURRENCIES if self.uses_currency else (),
-            "chart": self.get_chart(page.object_list, params, queryset),
+            "chart": self.get_chart(records, params, filterset.qs),
             "querystring": querystring_without(request.GET, "page", "format"),
-            "headers": column_headers(request.GET, columns, params.sort),
+            "headers": column_headers(table, request.GET, params.sort, self.sortable()),
         }
         return render_page(request, self.template_name, context)
 
-    def filtering_in_python(self, filterset):
-        if not filterset.is_bound or not self.python_filters:
-            return False
-        return any(
-            filterset.form.cleaned_data.get(name) is not None for name in self.python_filters
-        )
+    def paginate(self, table, number, total):
+        """Paginate ``table`` to page ``number`` (the last or first page, with a message, when
+        there is no such page) without counting past ``total``."""
+        try:
+            table.paginate(BoundedPaginator, per_page=PAGE_SIZE, page=number, total=total)
+            return table.page, ""
+        except EmptyPage:
+            pass
+        last = max(1, -(-total.count // PAGE_SIZE))
+        fallback = 1 if total.more or number <= last else last
+        table.paginate(BoundedPaginator, per_page=PAGE_SIZE, page=fallback, total=total)
+        which = "first page" if fallback == 1 else f"last page, {fallback},"
+        return table.page, f"There is no page {number}; the {which} is shown."
 
-    def every_row(self, queryset, ordering, params, filterset, columns):
-        """Yield every filtered row, prepared, in order: read and converted in chunks, or all
-        at once when the sort is on a value computed in Python."""
-        queryset = without_timestamps(queryset)
+    def chunked_rows(self, queryset, params):
+        """Yield every filtered row, converted chunk by chunk (each chunk's relations are
+        prefetched in a few queries)."""
+        for chunk in chunks(queryset.iterator(chunk_size=CHUNK_SIZE)):
+            yield from self.convert(chunk, params)
+
+    def every_row(self, queryset, params, bounds, ordering):
+        """Return every filtered row, converted, within the amount range and sorted as asked
+        (a sort on a converted amount is done here)."""
+        rows = within(list(self.chunked_rows(queryset, params)), *bounds)
         if ordering is None:
-            rows = self.prepare_rows(all_rows(queryset), params, filterset)
-            yield from sort_rows(rows, columns, params.sort)
-            return
-        for chunk in chunked(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-            yield from self.prepare_rows(chunk, params, filterset)
-
-    def read_window(self, queryset, ordering, number, total):
-        """Return the page ``number`` (or the last page, with a message, when there is no
-        such page) without reading the rows before it."""
-        last = last_page(total.count, self.page_size)
-        if number > last and not total.more:
-            rows, has_next = read_page(queryset, ordering, last, self.page_size)
-            message = f"There is no page {number}; the last page, {last}, is shown."
-            return Window(rows, last, self.page_size, total, has_next), message
-        rows, has_next = read_page(queryset, ordering, number, self.page_size)
-        if rows or number == 1:
-            return Window(rows, number, self.page_size, total, has_next), ""
-        # Past the end of a list longer than the count reads: start again at the first page.
-        rows, has_next = read_page(queryset, ordering, 1, self.page_size)
-        message = f"There is no page {number}; the first page is shown."
-        return Window(rows, 1, self.page_size, total, has_next), message
+            rows = sort_by_amount(rows, descending=params.sort.startswith("-"))
+        return rows
 
     def export_meta(self, params):
         meta = {"list": self.title}
         if self.uses_currency:
             meta |= {"currency": params.currency, "at": str(params.at)}
         return meta
-
-
-CHUNK_SIZE = 2000
-
-
-def chunked(iterable, size):
-    """Yield lists of ``size`` items (the last one shorter)."""
-    chunk = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def window_of_list(rows, number, page_size):
-    """Return page ``number`` of rows already in memory (and a message if there is none)."""
-    total = Total(len(rows))
-    last = last_page(len(rows), page_size)
-    message = ""
-    if number > last and rows:
-        message = f"There is no page {number}; the last page, {last}, is shown."
-        number = last
-    start = (number - 1) * page_size
-    shown = rows[start : start + page_size]
-    return Window(shown, number, page_size, total, start + page_size < len(rows)), message
-
-
-def all_rows(queryset, chunk_size=CHUNK_SIZE):
-    """Return every row, prefetching related rows chunk by chunk: one prefetch over a hundred
-    thousand ids is more than SQLite accepts in one query."""
-    return list(queryset.iterator(chunk_size=chunk_size))
 
 
 def querystring_without(query, *names):
@@ -268,51 +237,34 @@ def querystring_without(query, *names):
     return params.urlencode()
 
 
-def render_row(columns, row):
-    cells = []
-    for column in columns:
-        cell = column.render(row)
-        cell.label = column.label
-        cells.append(cell)
-    return cells
-
-
-def column_headers(query, columns, current):
+def column_headers(table, query, current, sortable):
     """Return each column's label with the link that sorts by it (or flips its order)."""
     headers = []
-    for column in columns:
-        header = {"label": column.label, "href": "", "state": ""}
-        if column.sortable:
+    for column in table.columns:
+        header = {"label": column.header, "href": "", "state": "", "name": column.name}
+        if column.name in sortable:
             params = query.copy()
             params.pop("page", None)
-            params["sort"] = f"-{column.key}" if current == column.key else column.key
+            params["sort"] = f"-{column.name}" if current == column.name else column.name
             header["href"] = f"?{params.urlencode()}"
-            if current == column.key:
+            if current == column.name:
                 header["state"] = "ascending"
-            elif current == f"-{column.key}":
+            elif current == f"-{column.name}":
                 header["state"] = "descending"
         headers.append(header)
     return headers
 
 
-def converted_cell(conversion, currency):
-    """Show a converted amount with its caveats: a stale rate, or no rate at all."""
-    if conversion is None or conversion.missing:
-        return Cell(
-            "no rate", css="muted", note=f"No exchange rate to {currency} is known for this date."
-        )
-    text = format_amount(conversion.amount, currency)
-    note = ""
-    if currency == "PKR":
-        note = format_lakh_crore(conversion.amount)
-    if conversion.stale:
-        return Cell(text, note=f"rate {conversion.age_days} days old", css="stale")
-    return Cell(text, note=note)
+CLAIM_FACET = Facet("claim_status", "status", "Claim", labels=dict(ClaimStatus.choices))
+MAKER_FACET = Facet(
+    "vehicle_model__maker__slug", "maker", "Maker", label_field="vehicle_model__maker__name"
+)
 
 
-class CompanyListView(AnalystListView):
+class CompanyListView(ListPage):
     title = "Companies"
     intro = "Carmakers, local assemblers, distributors, partners and publishers in the news."
+    table_class = tables.CompanyTable
     filterset_class = CompanyFilterSet
     default_sort = "name"
     facets = (
@@ -328,43 +280,17 @@ class CompanyListView(AnalystListView):
     )
 
     def get_queryset(self):
-        return selectors.companies_for_list()
-
-    def get_columns(self, params):
-        return [
-            link_column("name", "Company", lambda c: c.name, order_by=("name",)),
-            choice_column("kind", "Kind", "kind"),
-            Column(
-                "country",
-                "Country",
-                lambda c: c.country.code,
-                cell=lambda c: Cell(c.country.name),
-                order_by=("country",),
-            ),
-            Column(
-                "aliases",
-                "Also written",
-                lambda c: "; ".join(a.name for a in c.aliases.all()),
-                sortable=False,
-            ),
-            Column(
-                "active_in_pakistan",
-                "In Pakistan",
-                lambda c: c.active_in_pakistan,
-                cell=lambda c: Cell("Yes" if c.active_in_pakistan else "—"),
-                order_by=("active_in_pakistan",),
-            ),
-            Column("models", "Models", lambda c: c.model_count, order_by=("model_count",)),
-        ]
+        return Company.objects.for_list()
 
 
-class ModelListView(AnalystListView):
+class ModelListView(ListPage):
     title = "Vehicle models"
     intro = "Models and variants, with their stage in Pakistan and their lowest known price."
+    table_class = tables.ModelTable
     filterset_class = VehicleModelFilterSet
     default_sort = "model"
     uses_currency = True
-    python_filters = ("price_min", "price_max")
+    amount_range = ("price_min", "price_max")
     facets = (
         Facet(
             "stage_in_pakistan",
@@ -380,74 +306,16 @@ class ModelListView(AnalystListView):
     )
 
     def get_queryset(self):
-        return selectors.models_for_list()
+        return VehicleModel.objects.for_list()
 
-    def prepare_rows(self, rows, params, filterset):
-        for row in rows:
-            conversions = [
-                self.rates.convert_at(p.amount, p.currency, params.currency, params.at, p.date)
-                for p in row.prices.all()
-            ]
-            known = [c for c in conversions if not c.missing]
-            row.lowest_price = min(known, key=lambda c: c.amount) if known else None
-        low, high = (
-            filterset.form.cleaned_data.get(k) if filterset.is_bound else None
-            for k in ("price_min", "price_max")
-        )
-        if low is not None or high is not None:
-            rows = [
-                row
-                for row in rows
-                if row.lowest_price
-                and (low is None or row.lowest_price.amount >= low)
-                and (high is None or row.lowest_price.amount <= high)
-            ]
-        return rows
-
-    def get_columns(self, params):
-        currency = params.currency
-        return [
-            link_column(
-                "model", "Model", lambda m: str(m), order_by=("maker__name", "name", "variant")
-            ),
-            Column(
-                "maker",
-                "Maker",
-                lambda m: m.maker.name,
-                cell=lambda m: Cell(m.maker.name, href=m.maker.get_absolute_url()),
-                order_by=("maker__name",),
-            ),
-            choice_column("body_type", "Body", "body_type"),
-            choice_column("powertrain", "Powertrain", "powertrain"),
-            Column(
-                "battery_kwh", "Battery kWh", lambda m: m.battery_kwh, order_by=("battery_kwh",)
-            ),
-            Column("range_km", "Range km", lambda m: m.range_km, order_by=("range_km",)),
-            Column(
-                "stage",
-                "Stage in Pakistan",
-                lambda m: m.stage_in_pakistan,
-                cell=lambda m: Cell(
-                    m.get_stage_in_pakistan_display(), css=f"stage stage-{m.stage_in_pakistan}"
-                ),
-                order_by=("stage_in_pakistan",),
-            ),
-            Column(
-                "lowest_price",
-                f"Lowest price ({currency})",
-                lambda m: m.lowest_price.amount if getattr(m, "lowest_price", None) else None,
-                cell=lambda m: (
-                    converted_cell(getattr(m, "lowest_price", None), currency)
-                    if m.prices.all()
-                    else Cell("—", css="muted")
-                ),
-            ),
-        ]
+    def convert(self, rows, params):
+        return convert_lowest_prices(rows, self.rates, params)
 
 
-class PartnershipListView(AnalystListView):
+class PartnershipListView(ListPage):
     title = "Partnerships"
     intro = "Who is working with whom, for what, and how sure we are."
+    table_class = tables.PartnershipTable
     filterset_class = PartnershipFilterSet
     default_sort = "-date"
     facets = (
@@ -457,274 +325,84 @@ class PartnershipListView(AnalystListView):
     )
 
     def get_queryset(self):
-        return selectors.partnerships_for_list()
-
-    def get_columns(self, params):
-        return [
-            link_column("scope", "Scope", lambda p: p.scope, order_by=("scope",)),
-            Column(
-                "company",
-                "Company",
-                lambda p: p.company.name,
-                cell=lambda p: Cell(p.company.name, href=p.company.get_absolute_url()),
-                order_by=("company__name",),
-            ),
-            Column(
-                "partner",
-                "Partner",
-                lambda p: p.partner.name,
-                cell=lambda p: Cell(p.partner.name, href=p.partner.get_absolute_url()),
-                order_by=("partner__name",),
-            ),
-            choice_column("kind", "Kind", "kind"),
-            status_column("partnership_status", "Partnership", attr="status"),
-            partial_date_column(label="Since"),
-            status_column(key="claim_status", label="Claim"),
-            sources_column(),
-        ]
+        return Partnership.objects.for_list()
 
 
-class SightingListView(AnalystListView):
+class SightingListView(ListPage):
     title = "Sightings"
     intro = "Where vehicles have been seen in Pakistan, how many, and who reported it."
+    table_class = tables.SightingTable
     filterset_class = SightingFilterSet
     default_sort = "-date"
-    facets = (
-        Facet("city", "city", "City"),
-        Facet(
-            "vehicle_model__maker__slug", "maker", "Maker", label_field="vehicle_model__maker__name"
-        ),
-        Facet("claim_status", "status", "Claim", labels=dict(ClaimStatus.choices)),
-    )
+    facets = (Facet("city", "city", "City"), MAKER_FACET, CLAIM_FACET)
 
     def get_queryset(self):
-        return selectors.sightings_for_list()
-
-    def get_columns(self, params):
-        return [
-            link_column(
-                "model",
-                "Model",
-                lambda s: str(s.vehicle_model),
-                order_by=("vehicle_model__maker__name", "vehicle_model__name"),
-            ),
-            Column("place", "Place", lambda s: s.place, order_by=("place",)),
-            Column("city", "City", lambda s: s.city, order_by=("city",)),
-            Column(
-                "quantity",
-                "Units",
-                lambda s: s.quantity,
-                cell=lambda s: Cell(s.quantity_display, css="muted" if s.quantity is None else ""),
-                order_by=("quantity",),
-            ),
-            partial_date_column(),
-            status_column(),
-            sources_column(),
-        ]
+        return Sighting.objects.for_list()
 
 
-class PriceListView(AnalystListView):
+class PriceListView(ListPage):
     title = "Prices"
+    table_class = tables.PriceTable
     filterset_class = PricePointFilterSet
     default_sort = "-date"
     uses_currency = True
-    python_filters = ("amount_min", "amount_max")
+    amount_range = ("amount_min", "amount_max")
     facets = (
         Facet("market", "market", "Market"),
         Facet("currency", "price_currency", "Quoted in"),
         Facet("kind", "kind", "Kind", labels=dict(PricePoint.Kind.choices)),
-        Facet(
-            "vehicle_model__maker__slug", "maker", "Maker", label_field="vehicle_model__maker__name"
-        ),
+        MAKER_FACET,
     )
 
     def get_queryset(self):
-        return selectors.prices_for_list()
+        return PricePoint.objects.for_list()
 
-    def prepare_rows(self, rows, params, filterset):
-        attach_conversions(rows, self.rates, params)
-        low, high = (
-            filterset.form.cleaned_data.get(k) if filterset.is_bound else None
-            for k in ("amount_min", "amount_max")
-        )
-        if low is not None or high is not None:
-            rows = [
-                row
-                for row in rows
-                if not row.converted.missing
-                and (low is None or row.converted.amount >= low)
-                and (high is None or row.converted.amount <= high)
-            ]
-        return rows
+    def convert(self, rows, params):
+        return convert_prices(rows, self.rates, params)
 
     def get_chart(self, rows, params, queryset):
         return charts.price_comparison(rows, params.currency, params.at_label)
 
-    def get_columns(self, params):
-        currency = params.currency
-        return [
-            link_column(
-                "model",
-                "Model",
-                lambda p: str(p.vehicle_model),
-                order_by=(
-                    "vehicle_model__maker__name",
-                    "vehicle_model__name",
-                    "vehicle_model__variant",
-                ),
-            ),
-            Column(
-                "original",
-                "Price as quoted",
-                lambda p: p.amount,
-                cell=lambda p: Cell(format_amount(p.amount, p.currency)),
-                order_by=("currency", "amount"),
-            ),
-            Column(
-                "original_currency",
-                "Quoted in",
-                lambda p: p.currency,
-                export=True,
-                sortable=False,
-                cell=lambda p: Cell(p.currency),
-            ),
-            Column(
-                "amount",
-                f"In {currency}",
-                lambda p: p.converted.amount if hasattr(p, "converted") else None,
-                cell=lambda p: converted_cell(getattr(p, "converted", None), currency),
-            ),
-            Column(
-                "stated",
-                "As the source converted it",
-                lambda p: stated_summary(p),
-                cell=lambda p: stated_cell(p),
-                sortable=False,
-            ),
-            Column(
-                "market",
-                "Market",
-                lambda p: p.market.code,
-                cell=lambda p: Cell(p.market.name),
-                order_by=("market",),
-            ),
-            choice_column("kind", "Kind", "kind"),
-            partial_date_column(),
-            status_column(),
-            sources_column(),
-            Column(
-                "rates_used",
-                "Rates used",
-                lambda p: rates_summary(p),
-                sortable=False,
-                cell=lambda p: Cell(rates_summary(p), css="small"),
-            ),
-        ]
 
-    def export_meta(self, params):
-        return super().export_meta(params) | {"currency": params.currency}
-
-
-def attach_conversions(prices, rates, params):
-    """Convert each price into the chosen currency and check what its sources stated."""
-    for price in prices:
-        price.converted = rates.convert_at(
-            price.amount, price.currency, params.currency, params.at, price.date
-        )
-        price.stated_checks = [
-            (
-                stated,
-                check_stated(
-                    stated.amount,
-                    stated.currency,
-                    price.amount,
-                    price.currency,
-                    stated.source.date,
-                    rates,
-                ),
-            )
-            for stated in price.stated_conversions.all()
-        ]
-
-
-def stated_summary(price):
-    return (
-        "; ".join(
-            f"{stated.currency} {stated.amount:f}" + (" (flagged)" if check.flagged else "")
-            for stated, check in getattr(price, "stated_checks", [])
-        )
-        or None
-    )
-
-
-def stated_cell(price):
-    checks = getattr(price, "stated_checks", [])
-    if not checks:
-        return Cell("—", css="muted")
-    parts, flagged = [], []
-    for stated, check in checks:
-        approx = "≈ " if stated.is_approximate else ""
-        text = f"{approx}{format_amount(stated.amount, stated.currency)}"
-        if check.flagged:
-            flagged.append(stated.currency)
-            text += f" ⚠ {check.gap_ratio * 100:.1f}% off"
-        parts.append(text)
-    note = (
-        f"the {' and '.join(flagged)} figure differs from the rates of its date" if flagged else ""
-    )
-    return Cell("; ".join(parts), note=note, css="has-flag" if flagged else "")
-
-
-def rates_summary(price):
-    conversion = getattr(price, "converted", None)
-    if conversion is None or conversion.missing:
-        return "no rate"
-    return (
-        "; ".join(
-            f"{rate.pair} {rate.rate.normalize():f} ({rate.date}, {rate.source})"
-            for rate in conversion.rates
-        )
-        or "same currency"
-    )
-
-
-class EventListView(AnalystListView):
+class EventListView(ListPage):
     title = "Market events"
     intro = "Launches, market entries, assembly starts, meetings and policy, in time order."
+    table_class = tables.EventTable
     filterset_class = MarketEventFilterSet
     default_sort = "-date"
     facets = (
         Facet("kind", "kind", "Kind", labels=dict(MarketEvent.Kind.choices)),
-        Facet("claim_status", "status", "Claim", labels=dict(ClaimStatus.choices)),
+        CLAIM_FACET,
         Facet("date_precision", "precision", "Date known to"),
     )
 
     def get_queryset(self):
-        return selectors.events_for_list()
-
-    def get_columns(self, params):
-        return [
-            link_column("title", "Event", lambda e: e.title, order_by=("title",)),
-            choice_column("kind", "Kind", "kind"),
-            partial_date_column(),
-            Column(
-                "companies",
-                "Companies",
-                lambda e: "; ".join(c.name for c in e.companies.all()),
-                sortable=False,
-            ),
-            Column("city", "City", lambda e: e.city, order_by=("city",)),
-            status_column(),
-            sources_column(),
-        ]
+        return MarketEvent.objects.for_list()
 
     def get_chart(self, rows, params, queryset):
-        return charts.market_timeline(list(rows))
+        return charts.market_timeline(rows)
 
 
-class NewsListView(AnalystListView):
+class StatementListView(ListPage):
+    title = "Statements"
+    intro = "What people said about the market, who said it, when, and where it was reported."
+    table_class = tables.StatementTable
+    filterset_class = StatementFilterSet
+    default_sort = "-date"
+    facets = (
+        Facet("person__slug", "person", "Person", label_field="person__name"),
+        Facet("kind", "kind", "Kind", labels=dict(Statement.Kind.choices)),
+        CLAIM_FACET,
+    )
+
+    def get_queryset(self):
+        return Statement.objects.for_list()
+
+
+class NewsListView(ListPage):
     title = "News"
     intro = "The reports every fact cites."
+    table_class = tables.NewsTable
     filterset_class = NewsItemFilterSet
     default_sort = "-date"
     facets = (Facet("publisher__slug", "publisher", "Publisher", label_field="publisher__name"),)
@@ -732,29 +410,11 @@ class NewsListView(AnalystListView):
     def get_queryset(self):
         return selectors.news_for_list()
 
-    def get_columns(self, params):
-        return [
-            link_column("headline", "Headline", lambda n: n.headline, order_by=("headline",)),
-            Column(
-                "publisher", "Publisher", lambda n: n.publisher.name, order_by=("publisher__name",)
-            ),
-            partial_date_column(label="Published"),
-            Column("facts", "Facts", lambda n: n.fact_count, order_by=("fact_count",)),
-            Column(
-                "link",
-                "Original",
-                lambda n: n.url or None,
-                sortable=False,
-                cell=lambda n: Cell(
-                    "read" if n.url else "—", href=n.url, css="" if n.url else "muted"
-                ),
-            ),
-        ]
 
-
-class PersonListView(AnalystListView):
+class PersonListView(ListPage):
     title = "People"
     intro = "People named in the news, and what they said."
+    table_class = tables.PersonTable
     filterset_class = PersonFilterSet
     default_sort = "name"
     facets = (
@@ -762,37 +422,15 @@ class PersonListView(AnalystListView):
     )
 
     def get_queryset(self):
-        return selectors.people_for_list()
-
-    def get_columns(self, params):
-        return [
-            link_column("name", "Name", lambda p: p.name, order_by=("name",)),
-            Column("role", "Role", lambda p: p.role, order_by=("role",)),
-            Column(
-                "organisation",
-                "Organisation",
-                lambda p: p.organisation.name if p.organisation else None,
-                cell=lambda p: (
-                    Cell(p.organisation.name, href=p.organisation.get_absolute_url())
-                    if p.organisation
-                    else Cell("—", css="muted")
-                ),
-                order_by=("organisation__name",),
-            ),
-            Column(
-                "statements",
-                "Statements",
-                lambda p: p.statement_count,
-                order_by=("statement_count",),
-            ),
-        ]
+        return Person.objects.for_list()
 
 
-class RateListView(AnalystListView):
+class RateListView(ListPage):
     title = "Exchange rates"
     intro = (
         "The dated rates every conversion uses: one unit of the base costs the rate in the quote."
     )
+    table_class = tables.RateTable
     filterset_class = ExchangeRateFilterSet
     default_sort = "-date"
     facets = (
@@ -802,36 +440,7 @@ class RateListView(AnalystListView):
     )
 
     def get_queryset(self):
-        return selectors.exchange_rates()
-
-    def get_columns(self, params):
-        return [
-            Column("date", "Date", lambda r: r.date, order_by=("date",)),
-            Column("base", "Base", lambda r: r.base, order_by=("base",)),
-            Column("quote", "Quote", lambda r: r.quote, order_by=("quote",)),
-            Column(
-                "rate",
-                "Rate",
-                lambda r: r.rate,
-                cell=lambda r: Cell(f"{r.rate.normalize():f}"),
-                order_by=("rate",),
-            ),
-            Column(
-                "source",
-                "Source",
-                lambda r: r.source,
-                cell=lambda r: Cell(r.get_source_display(), href=r.source_url),
-                order_by=("source",),
-            ),
-            Column(
-                "source_url",
-                "Source URL",
-                lambda r: r.source_url,
-                sortable=False,
-                cell=lambda r: Cell("read" if r.source_url else "—", href=r.source_url),
-            ),
-            status_column(),
-        ]
+        return ExchangeRate.objects.for_list()
 
     def get_chart(self, rows, params, queryset):
         # The whole filtered history, not only the page's rates: a rate chart is its trend.
@@ -839,11 +448,6 @@ class RateListView(AnalystListView):
 
 
 # --- Detail pages -------------------------------------------------------------------------------
-
-
-def currency_params(request):
-    """Return the currency/at parameters of a detail page and their errors."""
-    return ListParams.parse(request.GET, [], "")
 
 
 def found_or_404(data):
@@ -859,9 +463,9 @@ def company_detail(request, slug):
 
 def model_detail(request, slug):
     data = found_or_404(selectors.model_detail(slug))
-    params = currency_params(request)
+    params = Params.parse(request.GET)
     rates = lookups.rate_table()
-    attach_conversions(data["prices"], rates, params)
+    convert_prices(data["prices"], rates, params)
     return render_page(
         request,
         "entrants/model_detail.html",
@@ -890,10 +494,10 @@ def price_history_chart(vehicle_model, rates, params):
 
 def model_price_history(request, slug):
     """Return the price-history chart of a model as JSON: the Plotly figure and its table."""
-    vehicle_model = get_object_or_404(selectors.model_with_price_count(), slug=slug)
-    params = currency_params(request)
+    vehicle_model = get_object_or_404(VehicleModel.objects.with_price_count(), slug=slug)
+    params = Params.parse(request.GET)
     if params.errors:
-        return error_response(params.errors)
+        return exports.error_response(params.errors)
     chart = price_history_chart(vehicle_model, lookups.rate_table(), params)
     return JsonResponse(
         {
@@ -907,58 +511,28 @@ def model_price_history(request, slug):
     )
 
 
-def fact_detail(request, model, uuid, template, related=(), children=()):
-    fact = found_or_404(selectors.fact_detail(model, uuid, related, children))
+def fact_detail(request, model, uuid, template):
+    fact = found_or_404(selectors.fact_detail(model, uuid))
     return render(request, template, {"fact": fact, "opts": model._meta})
 
 
 def partnership_detail(request, uuid):
-    return fact_detail(
-        request,
-        Partnership,
-        uuid,
-        "entrants/partnership_detail.html",
-        related=("company", "partner"),
-        children=(Children("vehicle_models", ("maker",)),),
-    )
+    return fact_detail(request, Partnership, uuid, "entrants/partnership_detail.html")
 
 
 def sighting_detail(request, uuid):
-    return fact_detail(
-        request,
-        Sighting,
-        uuid,
-        "entrants/sighting_detail.html",
-        related=("vehicle_model__maker", "reported_by"),
-    )
+    return fact_detail(request, Sighting, uuid, "entrants/sighting_detail.html")
 
 
 def event_detail(request, uuid):
-    return fact_detail(
-        request,
-        MarketEvent,
-        uuid,
-        "entrants/event_detail.html",
-        children=(
-            Children("companies"),
-            Children("vehicle_models", ("maker",)),
-            Children("people"),
-        ),
-    )
+    return fact_detail(request, MarketEvent, uuid, "entrants/event_detail.html")
 
 
 def price_detail(request, uuid):
-    price = found_or_404(
-        selectors.fact_detail(
-            PricePoint,
-            uuid,
-            related=("vehicle_model__maker",),
-            children=(Children("stated_conversions", ("source__publisher",)),),
-        )
-    )
-    params = currency_params(request)
+    price = found_or_404(selectors.fact_detail(PricePoint, uuid))
+    params = Params.parse(request.GET)
     rates = lookups.rate_table()
-    attach_conversions([price], rates, params)
+    convert_prices([price], rates, params)
     conversions = [
         rates.convert_at(price.amount, price.currency, code, params.at, price.date)
         for code in DISPLAY_CURRENCIES
@@ -999,11 +573,11 @@ def home(request):
 
     The charts take the latest ``OVERVIEW_PRICES`` prices and ``OVERVIEW_EVENTS`` events (with
     a link to the full lists), so the page costs the same with ten prices or a million."""
-    params = currency_params(request)
+    params = Params.parse(request.GET)
     rows = selectors.overview(prices=OVERVIEW_PRICES, events=OVERVIEW_EVENTS)
     prices = rows["prices"]
     prices.sort(key=lambda p: (p.vehicle_model.maker.name, p.date is not None, p.date or 0))
-    attach_conversions(prices, lookups.rate_table(), params)
+    convert_prices(prices, lookups.rate_table(), params)
     events = rows["events"]
     events.reverse()
     return render_page(
@@ -1029,50 +603,21 @@ def home(request):
 
 def convert(request):
     """Return JSON: ``amount`` converted ``from`` one currency ``to`` another at ``date``."""
-    errors = []
-    query = request.GET
-    try:
-        amount = Decimal(query.get("amount", "").replace(",", "").strip())
-        if not amount.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        amount = None
-        errors.append(f"amount: “{query.get('amount', '')[:60]}” is not a number.")
-    else:
-        if abs(amount) >= 10**15:  # a larger one overflows the rounding for display
-            errors.append(
-                f"amount: “{query.get('amount', '')[:60]}” is too large: amounts below "
-                "1,000,000,000,000,000 are converted."
-            )
-    codes = {}
-    for name in ("from", "to"):
-        code = query.get(name, "").strip().upper()
-        if len(code) == 3 and code.isalpha() and code.isascii():
-            codes[name] = code
-        else:
-            errors.append(
-                f"{name}: “{query.get(name, '')[:60]}” is not a currency code "
-                "such as CNY, USD or PKR."
-            )
-    date_text = query.get("date", "").strip()
-    try:
-        on = datetime.date.fromisoformat(date_text) if date_text else datetime.date.today()
-    except ValueError:
-        errors.append(f"date: “{date_text[:60]}” is not a date in the form YYYY-MM-DD.")
-    if errors:
+    form = ConvertForm(request.GET)
+    if not form.is_valid():
         return JsonResponse(
-            {"errors": errors}, status=400, json_dumps_params={"ensure_ascii": False}
+            {"errors": form.error_messages()}, status=400, json_dumps_params={"ensure_ascii": False}
         )
-    conversion = lookups.rate_table().convert(amount, codes["from"], codes["to"], on)
-    status = 200 if not conversion.missing else 404
+    amount, source, target, on = (form.cleaned_data[k] for k in ("amount", "from_", "to", "date"))
+    conversion = lookups.rate_table().convert(amount, source, target, on)
     data = conversion.as_dict()
     if conversion.missing:
         data["error"] = (
-            f"No exchange rate from {codes['from']} to {codes['to']} is known on "
-            f"or before {on.isoformat()}."
+            f"No exchange rate from {source} to {target} is known on or before {on.isoformat()}."
         )
     else:
-        data["display"] = format_amount(conversion.amount, codes["to"])
-        if codes["to"] == "PKR":
+        data["display"] = format_amount(conversion.amount, target)
+        if target == "PKR":
             data["lakh_crore"] = format_lakh_crore(conversion.amount)
+    status = 404 if conversion.missing else 200
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "django_filters",
+    "django_tables2",
     "django_countries",
     "simple_history",
     "import_export",

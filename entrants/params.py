@@ -1,0 +1,196 @@
+"""The request parameters that are not filters, parsed by Django forms: a list's ``sort``,
+``page`` and ``format``; the currency switch's ``currency`` and ``at``; ``/convert/``'s
+``amount``, ``from``, ``to`` and ``date``.
+
+A list or page with a parameter it cannot use shows itself with that parameter's default and
+says what it ignored (``Params.errors``); ``/convert/`` and the exports answer 400 instead.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django import forms
+
+DISPLAY_CURRENCIES = ("PKR", "USD", "CNY")
+DEFAULT_CURRENCY = "PKR"
+AT_CHOICES = ("price-date", "latest")
+FORMATS = ("html", "csv", "json")
+
+
+def shown(value):
+    """Return a user's value cut short for an error message."""
+    return str(value)[:60]
+
+
+class ListForm(forms.Form):
+    """``sort`` (a sortable column, ``-`` for descending), ``page`` and ``format``."""
+
+    sort = forms.CharField(required=False, strip=True)
+    page = forms.CharField(required=False, strip=True)
+    format = forms.CharField(required=False, strip=True)
+
+    def __init__(self, *args, sortable=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sortable = sorted(sortable)
+
+    def clean_sort(self):
+        value = self.cleaned_data["sort"]
+        if value and value.removeprefix("-") not in self.sortable:
+            raise forms.ValidationError(
+                f"“{shown(value)}” is not a column you can sort by, so the list is in its usual "
+                f"order. Sortable columns: {', '.join(self.sortable)}."
+            )
+        return value
+
+    def clean_page(self):
+        value = self.cleaned_data["page"]
+        if not value:
+            return 1
+        # isdecimal, as int() takes some digits ("²") and refuses 4,301 of them.
+        if not (value.isdecimal() and len(value) < 10 and int(value) > 0):
+            raise forms.ValidationError(
+                f"“{shown(value)}” is not a page number, so the first page is shown."
+            )
+        return int(value)
+
+    def clean_format(self):
+        value = (self.cleaned_data["format"] or "html").lower()
+        if value not in FORMATS:
+            raise forms.ValidationError(
+                f"“{shown(value)}” is not a format this list exports; use format=csv or "
+                "format=json."
+            )
+        return value
+
+
+class CurrencyForm(forms.Form):
+    """``currency`` to show amounts in and ``at``: the rates of each price's date, the latest
+    rates or those of a date."""
+
+    currency = forms.CharField(required=False, strip=True)
+    at = forms.CharField(required=False, strip=True)
+
+    def clean_currency(self):
+        value = (self.cleaned_data["currency"] or DEFAULT_CURRENCY).upper()
+        if value not in DISPLAY_CURRENCIES:
+            raise forms.ValidationError(
+                f"“{shown(value)}” is not a currency this tracker converts to; prices are shown "
+                f"in {DEFAULT_CURRENCY}. Choose one of {', '.join(DISPLAY_CURRENCIES)}."
+            )
+        return value
+
+    def clean_at(self):
+        value = (self.cleaned_data["at"] or AT_CHOICES[0]).lower()
+        if value in AT_CHOICES:
+            return value
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError(
+                f"“{shown(value)}” is not a date (YYYY-MM-DD), “price-date” or “latest”, so "
+                "each price is converted at the rate of its own date."
+            ) from None
+
+
+LIST_DEFAULTS = {"sort": "", "page": 1, "format": "html"}
+CURRENCY_DEFAULTS = {"currency": DEFAULT_CURRENCY, "at": AT_CHOICES[0]}
+
+
+@dataclass
+class Params:
+    """What a page was asked for, each value valid (the default where the request's was not),
+    and the errors in words."""
+
+    sort: str = ""
+    page: int = 1
+    format: str = "html"
+    currency: str = DEFAULT_CURRENCY
+    at: object = AT_CHOICES[0]
+    errors: list = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, query, sortable=None, default_sort=""):
+        """Parse ``query``: the list parameters when ``sortable`` (the sortable columns) is
+        given, and the currency parameters."""
+        values, errors = {}, []
+        forms_ = [(CurrencyForm(query), CURRENCY_DEFAULTS)]
+        if sortable is not None:
+            forms_.append((ListForm(query, sortable=sortable), LIST_DEFAULTS))
+        for form, defaults in forms_:
+            form.is_valid()
+            for name, default in defaults.items():
+                values[name] = form.cleaned_data.get(name, default)
+            errors += [message for messages in form.errors.values() for message in messages]
+        params = cls(**values, errors=errors)
+        params.sort = params.sort or default_sort
+        return params
+
+    @property
+    def at_label(self):
+        if self.at == "latest":
+            return "at the latest rates known"
+        if isinstance(self.at, datetime.date):
+            return f"at the rates of {self.at:%-d %B %Y}"
+        return "at the rates of each price's own date"
+
+
+class CurrencyCodeField(forms.CharField):
+    """A three-letter currency code, in capitals."""
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+    def validate(self, value):
+        if not (len(value) == 3 and value.isalpha() and value.isascii()):
+            raise forms.ValidationError(
+                f"“{shown(value)}” is not a currency code such as CNY, USD or PKR."
+            )
+
+
+class ConvertForm(forms.Form):
+    """``/convert/``: ``amount`` ``from`` one currency ``to`` another at ``date`` (today when
+    left out)."""
+
+    amount = forms.CharField(required=False)
+    from_ = CurrencyCodeField(required=False)
+    to = CurrencyCodeField(required=False)
+    date = forms.CharField(required=False, strip=True)
+
+    def __init__(self, data, **kwargs):
+        # "from" is a keyword in Python: the field is ``from_`` and reads the parameter "from".
+        data = {"amount": data.get("amount", ""), "from_": data.get("from", ""), **data.dict()}
+        super().__init__(data, **kwargs)
+
+    def clean_amount(self):
+        text = self.cleaned_data["amount"]
+        try:
+            amount = Decimal(text.replace(",", "").strip())
+        except ArithmeticError:
+            amount = None
+        if amount is None or not amount.is_finite():
+            raise forms.ValidationError(f"“{shown(text)}” is not a number.")
+        if abs(amount) >= 10**15:  # a larger one overflows the rounding for display
+            raise forms.ValidationError(
+                f"“{shown(text)}” is too large: amounts below 1,000,000,000,000,000 are converted."
+            )
+        return amount
+
+    def clean_date(self):
+        text = self.cleaned_data["date"]
+        if not text:
+            return datetime.date.today()
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            raise forms.ValidationError(
+                f"“{shown(text)}” is not a date in the form YYYY-MM-DD."
+            ) from None
+
+    def error_messages(self):
+        """Return the errors as "name: message" sentences."""
+        return [
+            f"{name.rstrip('_')}: {message}"
+            for name, messages in self.errors.items()
+            for message in messages
+        ]

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from entrants import lookups
 from entrants.dates import DatePrecision
-from entrants.widgets import QuickSelectMultiple
 from entrants.models import (
     ClaimStatus,
     Company,
@@ -24,6 +23,7 @@ from entrants.models import (
     Statement,
     VehicleModel,
 )
+from entrants.widgets import QuickSelectMultiple
 
 # Each word of a search joins the searched tables again, and databases cap joins.
 SEARCH_WORDS = 10

@@ -37,8 +37,8 @@ from import_export.results import Error, Result, RowResult
 
 from entrants.cache import bump_data_version, data_version_bumps_deferred
 from entrants.dates import DatePrecision
-from entrants.import_files import overlong_cells, too_many_rows
 from entrants.exports import FORMULA_PREFIXES, spreadsheet_safe
+from entrants.import_files import overlong_cells, too_many_rows
 from entrants.models import (
     ISO_CURRENCY_CODES,
     ClaimStatus,

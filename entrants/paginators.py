@@ -57,5 +57,10 @@ class BoundedPage(Page):
     def has_next(self):
         return self.more
 
+    @property
+    def total(self):
+        """The list's bounded row count (``facets.Total``)."""
+        return self.paginator.total
+
     def end_index(self):
         return (self.number - 1) * self.paginator.per_page + len(self.object_list)

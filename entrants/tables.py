@@ -386,8 +386,7 @@ class PriceTable(FactTable):
     def export_stated(self, record):
         return "; ".join(
             f"{stated.currency} {stated.amount:f}"
-            + (" (approximate)" if stated.is_approximate else "")
-            + (" (flagged: differs from the rates of its date)" if check.flagged else "")
+            + (" (flagged)" if check.flagged else "")
             for stated, check in record.stated_checks
         )
 

@@ -132,8 +132,6 @@ class ListPage(View):
 
     def get(self, request):
         params = Params.parse(request.GET, self.sortable(), self.default_sort)
-        if not self.uses_currency:
-            params.errors = [e for e in params.errors if "currency" not in e and "“at”" not in e]
         filterset = self.filterset_class(
             request.GET or None, queryset=self.get_queryset(), request=request
         )

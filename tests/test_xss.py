@@ -24,6 +24,7 @@ from django_countries.fields import CountryField
 
 from entrants.models import Company, CurrencyField, PricePoint, VehicleModel
 from tests import factories
+from tests.responses import json_of
 
 pytestmark = pytest.mark.django_db
 
@@ -519,7 +520,7 @@ def json_export(client, name):
     response = client.get(f"/{name}/", {"format": "json"})
     assert response.status_code == 200, name
     assert response["Content-Type"] == "application/json", name
-    return json.loads(response.content)["results"]
+    return json_of(response)["results"]
 
 
 @every_payload

@@ -288,6 +288,7 @@ ACCESSIBLE_PAGES = [
     "/sightings/",
     "/prices/",
     "/events/",
+    "/statements/",
     "/news/",
     "/people/",
     "/rates/",
@@ -431,3 +432,20 @@ def test_an_editor_reverts_a_record_from_its_history_page(page, site, django_use
         page.click("input[type=submit][name=_save]")
     assert "Someone else changed this company" in page.locator("#content").inner_text()
     assert page.problems == []
+
+
+def test_the_statements_list_is_axe_clean_with_its_filters_and_facets(open_page, site):
+    """/statements/ — filtered by a person, so a facet is selected — has no axe-core violation
+    of any impact, on a desktop and on a phone."""
+    for page in (open_page(), open_page(viewport=PHONE, is_mobile=True)):
+        page.goto(f"{site}/statements/")
+        assert page.locator("table.data tbody tr").count() > 0
+        page.locator("table.data tbody tr a").first.wait_for()
+        person = page.locator("section.facet a").first
+        person.click()
+        page.wait_for_load_state("load")
+        assert "person=" in page.url or "kind=" in page.url or "status=" in page.url
+        assert page.locator("table.data tbody tr").count() > 0
+        violations = [describe("/statements/", v) for v in axe_violations(page)]
+        assert violations == []
+        assert page.problems == []

@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
 from entrants import urls
-from entrants.listing import DISPLAY_CURRENCIES, ListParams
 from entrants.models import (
     Company,
     MarketEvent,
@@ -36,6 +35,7 @@ from entrants.models import (
     Sighting,
     VehicleModel,
 )
+from entrants.params import DISPLAY_CURRENCIES
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ DETAIL_MODELS = {
     "event_detail": MarketEvent,
 }
 
-# The parameters every page reads besides its filters (ListParams), and /convert/'s.
+# The parameters every page reads besides its filters (entrants.params), and /convert/'s.
 COMMON_PARAMS = ["q", "sort", "page", "format", "currency", "at"]
 CONVERT_PARAMS = ["amount", "from", "to", "date"]
 EXPORT_FORMATS = ("csv", "json")
@@ -358,8 +358,8 @@ def plausible_values(pattern):
     view = view_class(pattern)
     if view is None:
         return found
-    for column in view().get_columns(ListParams()):
-        found += [column.key, f"-{column.key}"]
+    for name in view.sortable():
+        found += [name, f"-{name}"]
     for filter_ in view.filterset_class.base_filters.values():
         choices = filter_.extra.get("choices", ())
         found += [str(value) for value, _ in (choices() if callable(choices) else choices)]

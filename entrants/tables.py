@@ -385,8 +385,7 @@ class PriceTable(FactTable):
 
     def export_stated(self, record):
         return "; ".join(
-            f"{stated.currency} {stated.amount:f}"
-            + (" (flagged)" if check.flagged else "")
+            f"{stated.currency} {stated.amount:f}" + (" (flagged)" if check.flagged else "")
             for stated, check in record.stated_checks
         )
 

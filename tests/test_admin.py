@@ -19,6 +19,7 @@ from entrants.models import (
     Sighting,
 )
 from tests import factories
+from tests.admin_site import registered_models
 
 pytestmark = pytest.mark.django_db
 
@@ -271,7 +272,7 @@ def changelist_queries(client, model):
     return len(queries), response
 
 
-ADMIN_MODELS = [model for model in admin.site._registry if model._meta.app_label == "entrants"]
+ADMIN_MODELS = [model for model in registered_models() if model._meta.app_label == "entrants"]
 
 
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model.__name__)
@@ -287,7 +288,7 @@ def test_changelist_query_count_does_not_grow_with_rows(admin_client, model):
 
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model.__name__)
 def test_every_changelist_has_search_filters_and_date_hierarchy(admin_client, model):
-    model_admin = admin.site._registry[model]
+    model_admin = admin.site.get_model_admin(model)
     assert model_admin.search_fields
     assert model_admin.list_filter
     assert model_admin.date_hierarchy

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from entrants.models import Company, NewsItem, Sighting
 from tests import factories
+from tests.admin_site import registered_models
 from tests.html_forms import admin_form_data
 
 pytestmark = pytest.mark.django_db
@@ -331,12 +332,11 @@ def test_deleting_an_inline_row_someone_changed_since_is_refused(admin_client, t
 def test_every_change_form_posted_back_as_shown_saves(admin_client, reference_data):
     """Each tracked record's change page, inlines and their edit tokens included, saves when
     a browser posts it back unchanged: no form lacks the token its save now requires."""
-    from django.contrib import admin
 
     from entrants.models import NewsItem
 
     news = NewsItem.objects.filter(sightings__isnull=False, pricepoints__isnull=False).first()
-    for model_class in admin.site._registry:
+    for model_class in registered_models():
         if model_class._meta.app_label != "entrants":
             continue
         obj = news if model_class is NewsItem else model_class.objects.first()

@@ -19,6 +19,7 @@ from django.urls import reverse
 from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 
+from tests.admin_site import registered_models
 from tests.test_fuzz import FUZZ_SETTINGS, hostile, query_strings, quiet_request_log  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -59,10 +60,10 @@ def boss(client, reference_data):
 
 
 @pytest.mark.parametrize(
-    "model_class", list(admin.site._registry), ids=lambda model: model._meta.label_lower
+    "model_class", registered_models(), ids=lambda model: model._meta.label_lower
 )
 def test_admin_changelists_never_answer_5xx(boss, model_class):
-    model_admin = admin.site._registry[model_class]
+    model_admin = admin.site.get_model_admin(model_class)
     opts = model_class._meta
     path = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     names = changelist_parameters(model_admin)
@@ -85,14 +86,16 @@ def test_admin_changelists_never_answer_5xx(boss, model_class):
 
 
 EXPORTING = [
-    model for model in admin.site._registry if hasattr(admin.site._registry[model], "export_action")
+    model
+    for model in registered_models()
+    if hasattr(admin.site.get_model_admin(model), "export_action")
 ]
 
 
 @pytest.mark.parametrize("model_class", EXPORTING, ids=lambda model: model._meta.label_lower)
 def test_admin_export_pages_never_answer_5xx(boss, model_class):
     """The Export button carries the changelist's filters to the export page."""
-    model_admin = admin.site._registry[model_class]
+    model_admin = admin.site.get_model_admin(model_class)
     opts = model_class._meta
     path = reverse(f"admin:{opts.app_label}_{opts.model_name}_export")
     plausible = ["1", "0", "2024", "13", BIG, "\x00"]
@@ -111,7 +114,8 @@ def test_admin_export_pages_never_answer_5xx(boss, model_class):
 
 def autocomplete_fields():
     """Yield (app label, model name, field name) of every autocomplete widget in the admin."""
-    for model_class, model_admin in admin.site._registry.items():
+    for model_class in registered_models():
+        model_admin = admin.site.get_model_admin(model_class)
         for name in model_admin.autocomplete_fields:
             yield model_class._meta.app_label, model_class._meta.model_name, name
 
@@ -142,7 +146,7 @@ def test_admin_autocompletes_never_answer_5xx(boss):
 
 
 def test_history_pages_with_keys_no_record_has_are_not_found(boss):
-    tracked = [model for model in admin.site._registry if model._meta.app_label == "entrants"]
+    tracked = [model for model in registered_models() if model._meta.app_label == "entrants"]
 
     @seed(zlib.crc32(b"admin history keys"))
     @settings(FUZZ_SETTINGS, max_examples=KEY_EXAMPLES)

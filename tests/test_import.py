@@ -97,7 +97,7 @@ def write_file(tmp_path, rows, name="rates.csv"):
 
 def format_index(model, extension):
     """Return the value of the import/export form's format choice for ``extension``."""
-    formats = admin.site._registry[model].get_import_formats()
+    formats = admin.site.get_model_admin(model).get_import_formats()
     return str([file_format().get_extension() for file_format in formats].index(extension))
 
 
@@ -579,7 +579,7 @@ def test_reimport_updates_prices_and_never_duplicates_them(tmp_path, su7_max, la
 
 def export(client, model, extension):
     """Post the admin's export form with every column ticked; return the file's bytes."""
-    resource = admin.site._registry[model].resource_classes[0]
+    resource = admin.site.get_model_admin(model).resource_classes[0]
     columns = {
         f"{resource.__name__.lower()}_{name}": "on" for name in resource().get_export_order()
     }

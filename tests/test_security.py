@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.urls import reverse
@@ -26,6 +25,7 @@ from entrants.models import (
     Statement,
     VehicleModel,
 )
+from tests.admin_site import registered_models
 from tests.html_forms import admin_form_data
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -163,7 +163,7 @@ def every_page(reference):
     for model_class in (Partnership, Sighting, PricePoint, MarketEvent):
         analyst.append(model_class.objects.first().get_absolute_url())
     pages = ["/admin/", "/admin/login/"]
-    for model_class in admin.site._registry:
+    for model_class in registered_models():
         opts = model_class._meta
         obj = model_class._default_manager.first()
         pages += [
@@ -323,7 +323,7 @@ def admin_urls(reference):
 
 
 def test_every_tracked_model_in_the_admin_is_in_the_matrix():
-    registered = {m for m in admin.site._registry if m._meta.app_label == "entrants"}
+    registered = {m for m in registered_models() if m._meta.app_label == "entrants"}
     assert registered == set(TRACKED)
 
 

@@ -415,6 +415,13 @@ def test_people_filters(client):
     assert names(client, "/people/", "name", q="minister") == ["Shaza Fatima Khawaja"]
 
 
+def test_news_page_shows_whole_rupees(client):
+    price = factories.PricePointFactory(amount=Decimal("8990000.00"), currency="PKR", market="PK")
+    content = client.get(price.source.get_absolute_url()).content.decode()
+    assert "PKR 8,990,000 (" in content
+    assert "8,990,000.00" not in content
+
+
 # --- Sorting, pages, exports, facets -----------------------------------------------------------
 
 

@@ -338,7 +338,9 @@ class VehicleModel(SluggedModel):
         blank=True,
         help_text=_("As the maker or report states it; leave empty when unknown."),
     )
-    stage_in_pakistan = models.CharField(max_length=20, choices=Stage, default=Stage.RUMOURED)
+    stage_in_pakistan = models.CharField(
+        _("stage in Pakistan"), max_length=20, choices=Stage, default=Stage.RUMOURED
+    )
     description = models.TextField(blank=True)
 
     history = HistoricalRecords()

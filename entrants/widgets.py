@@ -25,6 +25,12 @@ class CheckboxList(forms.CheckboxSelectMultiple):
     ``CheckboxSelectMultiple`` it asks for a fieldset (``use_fieldset``): the field's label is
     the legend, and each checkbox has its own label."""
 
+    def value_from_datadict(self, data, files, name):
+        # An empty parameter (?maker=) chooses nothing, as it does for a text filter; it is
+        # not an invalid choice.
+        values = super().value_from_datadict(data, files, name)
+        return [v for v in values if v != ""] if isinstance(values, list) else values
+
     def render(self, name, value, attrs=None, renderer=None):
         chosen = {str(v) for v in self.format_value(value)}
         final = self.build_attrs(self.attrs, attrs)

@@ -178,6 +178,20 @@ def test_exports_refuse_invalid_parameters_with_400_in_words(client, name):
     assert "is not a column you can sort by" in response.json()["errors"][0]
 
 
+def test_empty_parameters_are_the_same_as_none(client, reference_data):
+    """A submitted filter form sends its empty fields (?q=&city=&maker=); they filter
+    nothing and are no error."""
+    for name in [*LISTS, "rates"]:
+        path = f"/{name}/"
+        page = client.get(path)
+        empty = dict.fromkeys(
+            [*page.context["filterset"].form.fields, "sort", "page", "at", "currency"], ""
+        )
+        with_empty = client.get(path, empty)
+        assert "This filter was ignored" not in with_empty.content.decode(), name
+        assert rows(client, path, **empty) == rows(client, path), name
+
+
 def test_unknown_detail_pages_are_404(client):
     assert client.get("/companies/no-such-company/").status_code == 404
     assert client.get("/sightings/not-a-uuid/").status_code == 404

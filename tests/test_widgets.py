@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django import forms
+from django.http import QueryDict
 
 from entrants.filtersets import SightingFilterSet
 from entrants.widgets import CheckboxList
@@ -97,6 +98,13 @@ def test_labels_and_values_are_escaped(db):
     html = model_field_html({})
     assert "<b>" not in html
     assert "&lt;b&gt;Bold&lt;/b&gt;" in html
+
+
+def test_an_empty_parameter_chooses_nothing(models):
+    filterset = SightingFilterSet(QueryDict("model=&model=byd-seal&maker="))
+    assert filterset.is_valid(), filterset.errors
+    assert filterset.form.cleaned_data["model"] == ["byd-seal"]
+    assert filterset.form.cleaned_data["maker"] == []
 
 
 def test_a_thousand_choices_render_several_times_faster_than_a_template_each():

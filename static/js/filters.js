@@ -1,4 +1,9 @@
-// The lists' filter forms. Without JavaScript they are plain HTML that works.
+// The lists' filter forms. Without JavaScript both parts below are plain HTML that works.
+//
+// Forms marked data-compact-get leave their empty fields out of the address they submit, so a
+// permalink names only the filters in use (/sightings/?city=karachi, not ?q=&city=karachi&…).
+// The "formdata" event edits what is sent, not the fields: nothing is left disabled when the
+// browser's Back button brings the page back from its cache.
 //
 // A long checkbox list (data-checklist, entrants/widgets.py) gets a box above it that narrows
 // the list as one types; ticked choices always stay in view.
@@ -6,6 +11,17 @@
   "use strict";
 
   var NARROW_FROM = 8;  // choices; a shorter list shows whole
+
+  document.querySelectorAll("form[data-compact-get]").forEach(function (form) {
+    form.addEventListener("formdata", function (event) {
+      var data = event.formData;
+      var entries = Array.from(data.entries());
+      entries.forEach(function (entry) { data.delete(entry[0]); });
+      entries.forEach(function (entry) {
+        if (String(entry[1]).trim() !== "") { data.append(entry[0], entry[1]); }
+      });
+    });
+  });
 
   document.querySelectorAll("[data-checklist]").forEach(function (list) {
     var items = Array.from(list.querySelectorAll("li"));

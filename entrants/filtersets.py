@@ -23,7 +23,7 @@ from entrants.models import (
     Statement,
     VehicleModel,
 )
-from entrants.widgets import QuickSelectMultiple
+from entrants.widgets import CheckboxList
 
 # Each word of a search joins the searched tables again, and databases cap joins.
 SEARCH_WORDS = 10
@@ -87,7 +87,7 @@ def slug_choice_filter(field_name, label, choices, distinct=False, **kwargs):
         choices=choices,
         label=label,
         distinct=distinct,
-        widget=QuickSelectMultiple,
+        widget=CheckboxList,
         **kwargs,
     )
 
@@ -142,8 +142,10 @@ class CurrencyCodeFilter(django_filters.CharFilter):
 class CompanyFilterSet(SearchFilterSet):
     search_fields = ("name", "aliases__name", "description")
 
-    kind = django_filters.MultipleChoiceFilter(choices=Company.Kind.choices)
-    country = django_filters.MultipleChoiceFilter(choices=countries_in(Company, "country"))
+    kind = django_filters.MultipleChoiceFilter(choices=Company.Kind.choices, widget=CheckboxList)
+    country = django_filters.MultipleChoiceFilter(
+        choices=countries_in(Company, "country"), widget=CheckboxList
+    )
     active_in_pakistan = django_filters.BooleanFilter(
         field_name="active_in_pakistan",
         label=_("Active in Pakistan"),
@@ -159,12 +161,17 @@ class VehicleModelFilterSet(SearchFilterSet):
     search_fields = ("name", "variant", "maker__name", "aliases__name")
 
     maker = slug_choice_filter("maker", _("Maker"), maker_choices)
-    body_type = django_filters.MultipleChoiceFilter(choices=VehicleModel.BodyType.choices)
-    powertrain = django_filters.MultipleChoiceFilter(choices=VehicleModel.Powertrain.choices)
+    body_type = django_filters.MultipleChoiceFilter(
+        choices=VehicleModel.BodyType.choices, widget=CheckboxList
+    )
+    powertrain = django_filters.MultipleChoiceFilter(
+        choices=VehicleModel.Powertrain.choices, widget=CheckboxList
+    )
     stage = django_filters.MultipleChoiceFilter(
         field_name="stage_in_pakistan",
         choices=VehicleModel.Stage.choices,
         label=_("Stage in Pakistan"),
+        widget=CheckboxList,
     )
     # Applied after conversion into the chosen currency (see views.ModelListView).
     price_min = django_filters.NumberFilter(method="no_db_filter", label=_("Price from"))
@@ -185,11 +192,17 @@ class PartnershipFilterSet(SearchFilterSet, DateRangeMixin):
         choices=company_choices,
         method="either_side",
         label=_("Company (either side)"),
-        widget=QuickSelectMultiple,
+        widget=CheckboxList,
     )
-    kind = django_filters.MultipleChoiceFilter(choices=Partnership.Kind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=Partnership.Status.choices)
-    claim_status = django_filters.MultipleChoiceFilter(choices=ClaimStatus.choices)
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Partnership.Kind.choices, widget=CheckboxList
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=Partnership.Status.choices, widget=CheckboxList
+    )
+    claim_status = django_filters.MultipleChoiceFilter(
+        choices=ClaimStatus.choices, widget=CheckboxList
+    )
 
     class Meta:
         model = Partnership
@@ -219,6 +232,7 @@ class SightingFilterSet(SearchFilterSet, DateRangeMixin):
         field_name="claim_status",
         choices=ClaimStatus.choices,
         label=_("Claim status"),
+        widget=CheckboxList,
     )
 
     class Meta:
@@ -237,14 +251,17 @@ class PricePointFilterSet(SearchFilterSet, DateRangeMixin):
 
     model = slug_choice_filter("vehicle_model", _("Model"), model_choices)
     maker = slug_choice_filter("vehicle_model__maker", _("Maker"), maker_choices)
-    market = django_filters.MultipleChoiceFilter(choices=countries_in(PricePoint, "market"))
+    market = django_filters.MultipleChoiceFilter(
+        choices=countries_in(PricePoint, "market"), widget=CheckboxList
+    )
     # ``currency`` in the query string is the display currency; this is the price's own.
     price_currency = CurrencyCodeFilter(field_name="currency", label=_("Quoted in"))
-    kind = django_filters.MultipleChoiceFilter(choices=PricePoint.Kind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=PricePoint.Kind.choices, widget=CheckboxList)
     status = django_filters.MultipleChoiceFilter(
         field_name="claim_status",
         choices=ClaimStatus.choices,
         label=_("Claim status"),
+        widget=CheckboxList,
     )
     # Applied after conversion into the chosen currency (see views.PriceListView).
     amount_min = django_filters.NumberFilter(method="no_db_filter", label=_("Amount from"))
@@ -261,18 +278,22 @@ class PricePointFilterSet(SearchFilterSet, DateRangeMixin):
 class MarketEventFilterSet(SearchFilterSet, DateRangeMixin):
     search_fields = ("title", "description", "place", "city", "companies__name", "notes")
 
-    kind = django_filters.MultipleChoiceFilter(choices=MarketEvent.Kind.choices)
+    kind = django_filters.MultipleChoiceFilter(
+        choices=MarketEvent.Kind.choices, widget=CheckboxList
+    )
     company = slug_choice_filter("companies", _("Company"), company_choices, distinct=True)
     model = slug_choice_filter("vehicle_models", _("Model"), model_choices, distinct=True)
     status = django_filters.MultipleChoiceFilter(
         field_name="claim_status",
         choices=ClaimStatus.choices,
         label=_("Claim status"),
+        widget=CheckboxList,
     )
     precision = django_filters.MultipleChoiceFilter(
         field_name="date_precision",
         choices=DatePrecision.choices,
         label=_("Date known to"),
+        widget=CheckboxList,
     )
 
     class Meta:
@@ -300,7 +321,9 @@ class NewsItemFilterSet(SearchFilterSet, DateRangeMixin):
 class ExchangeRateFilterSet(DateRangeMixin):
     base = CurrencyCodeFilter(field_name="base")
     quote = CurrencyCodeFilter(field_name="quote")
-    source = django_filters.MultipleChoiceFilter(choices=ExchangeRate.Source.choices)
+    source = django_filters.MultipleChoiceFilter(
+        choices=ExchangeRate.Source.choices, widget=CheckboxList
+    )
 
     class Meta:
         model = ExchangeRate
@@ -325,7 +348,7 @@ class StatementFilterSet(SearchFilterSet, DateRangeMixin):
         choices=company_choices,
         method="about_company",
         label=_("Company (theirs, or named)"),
-        widget=QuickSelectMultiple,
+        widget=CheckboxList,
     )
     kind = django_filters.MultipleChoiceFilter(choices=Statement.Kind.choices)
     status = django_filters.MultipleChoiceFilter(

@@ -49,6 +49,14 @@ def currency_code_constraint(field, name):
     )
 
 
+def amount_display(amount, currency):
+    """Return ``amount`` as every page shows it, "PKR 8,990,000" (``format_amount``)."""
+    # entrants.currency imports the models, so it is imported here, at first use.
+    from entrants.currency import format_amount
+
+    return format_amount(amount, currency)
+
+
 def list_indexes(prefix, dated=(), plain=(), case_insensitive=()):
     """Return the indexes a list needs: the date sort (with the key as tie-breaker); each of
     ``dated`` filters followed by the date sort, so a filtered page reads its rows in order
@@ -332,7 +340,9 @@ class VehicleModel(SluggedModel):
         blank=True,
         help_text=_("As the maker or report states it; leave empty when unknown."),
     )
-    stage_in_pakistan = models.CharField(max_length=20, choices=Stage, default=Stage.RUMOURED)
+    stage_in_pakistan = models.CharField(
+        _("stage in Pakistan"), max_length=20, choices=Stage, default=Stage.RUMOURED
+    )
     description = models.TextField(blank=True)
 
     objects = SlugManager.from_queryset(querysets.VehicleModelQuerySet)()
@@ -793,7 +803,8 @@ class PricePoint(Fact):
         ]
 
     def __str__(self):
-        return f"{self.vehicle_model}: {self.currency} {self.amount:,} ({self.date_display})"
+        amount = amount_display(self.amount, self.currency)
+        return f"{self.vehicle_model}: {amount} ({self.date_display})"
 
 
 class StatedConversionManager(models.Manager):
@@ -852,7 +863,7 @@ class StatedConversion(TimestampedModel):
 
     def __str__(self):
         approx = "≈ " if self.is_approximate else ""
-        return f"{approx}{self.currency} {self.amount:,}"
+        return f"{approx}{amount_display(self.amount, self.currency)}"
 
     def natural_key(self):
         return (*self.price_point.natural_key(), self.source.slug, self.currency)

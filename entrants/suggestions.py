@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from entrants.dates import DatePrecision, truncate_date
 from entrants.extraction import extract
@@ -359,6 +360,21 @@ def full_clean_or_raise(instance, label, exclude=()):
             for name, errors in error.message_dict.items()
         )
         raise DraftError(f"{label}: {messages}") from error
+
+
+#: How ``summary`` says each count that ``apply`` returns: "1 link", "2 new companies".
+MADE = {
+    "links": ngettext_lazy("%(count)d link", "%(count)d links", "count"),
+    "new companies": ngettext_lazy("%(count)d new company", "%(count)d new companies", "count"),
+    "price points": ngettext_lazy("%(count)d price point", "%(count)d price points", "count"),
+    "sightings": ngettext_lazy("%(count)d sighting", "%(count)d sightings", "count"),
+    "events": ngettext_lazy("%(count)d event", "%(count)d events", "count"),
+}
+
+
+def summary(made):
+    """Return what ``apply`` made, in words: "1 link, 2 new companies" ("" for nothing)."""
+    return ", ".join(MADE[what] % {"count": count} for what, count in made.items() if count)
 
 
 @transaction.atomic

@@ -304,3 +304,11 @@ def test_changelists_show_dates_at_their_precision(admin_client):
     )
     response = admin_client.get(reverse("admin:entrants_marketevent_changelist"))
     assert "March 2024" in response.content.decode()
+
+
+def test_vehicle_model_changelist_names_pakistan_with_a_capital(admin_client):
+    factories.VehicleModelFactory()
+    content = admin_client.get(reverse("admin:entrants_vehiclemodel_changelist")).content.decode()
+    assert "By stage in Pakistan" in content  # the filter
+    assert "Stage in Pakistan</a>" in content  # the sortable column header
+    assert "pakistan<" not in content

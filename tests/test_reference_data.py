@@ -245,3 +245,17 @@ def test_unchanged_reference_data_does_not_overwrite_admin_edits(reference_data)
     Company.objects.filter(slug="xiaomi").update(description="Edited by an editor")
     call_command("load_reference_data", stdout=StringIO())
     assert Company.objects.get(slug="xiaomi").description == "Edited by an editor"
+
+
+def test_loading_one_record_says_one_record(settings, tmp_path, db):
+    (tmp_path / "only.yaml").write_text(
+        "- model: entrants.company\n  fields: {slug: solo, name: Solo, kind: other}\n"
+    )
+    settings.FIXTURE_DIRS = [tmp_path]
+    out = StringIO()
+    call_command("load_reference_data", stdout=out)
+    call_command("load_reference_data", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Loading reference data from 1 fixture file…"
+    assert lines[-2] == "Reference data loaded (1 record)."
+    assert "(1 record); nothing to do" in lines[-1]

@@ -136,6 +136,27 @@ def test_accepting_creates_links_and_facts_citing_the_news_item(admin_client, pa
     assert not MarketEvent.objects.filter(source=pasted).exists()  # not ticked
 
 
+@pytest.mark.parametrize(
+    ("ticked", "message"),
+    [
+        (
+            {"companies": ["xiaomi"], "drafts": ["prices-0", "sightings-0", "events-0"]},
+            "Accepted: 1 link, 1 price point, 1 sighting, 1 event.",
+        ),
+        (
+            {"companies": ["xiaomi", "byd"], "drafts": ["events-0", "events-1"]},
+            "Accepted: 2 links, 2 events.",
+        ),
+    ],
+)
+def test_accepting_says_what_was_made_in_words(admin_client, pasted, ticked, message):
+    data = form_data(admin_client.get(suggest_url(pasted)))
+    data["links-companies"] = [Company.objects.get(slug=slug).pk for slug in ticked["companies"]]
+    data |= {f"{draft}-accept": "on" for draft in ticked["drafts"]}
+    response = admin_client.post(suggest_url(pasted), data, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [message]
+
+
 def test_an_editor_corrects_a_draft_before_accepting(admin_client, pasted):
     data = form_data(admin_client.get(suggest_url(pasted)))
     data |= {"prices-0-accept": "on", "prices-0-market": "PK", "prices-0-kind": "launch"}
@@ -193,8 +214,9 @@ def test_new_company_names_can_be_added_and_linked(admin_client, reference_data)
     choices = [value for value, _ in page.context["links"].fields["new_companies"].choices]
     assert "Zephyr Motors Limited" in choices
     data = form_data(page) | {"links-new_companies": ["Zephyr Motors Limited"]}
-    admin_client.post(suggest_url(news), data)
+    response = admin_client.post(suggest_url(news), data, follow=True)
     assert news.companies.get().name == "Zephyr Motors Limited"
+    assert [str(m) for m in response.context["messages"]] == ["Accepted: 1 new company."]
 
 
 def test_traps_in_an_article_of_our_own(admin_client, reference_data):

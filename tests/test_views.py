@@ -184,6 +184,20 @@ def test_exports_refuse_invalid_parameters_with_400_in_words(client, name):
     assert "is not a column you can sort by" in response.json()["errors"][0]
 
 
+def test_empty_parameters_are_the_same_as_none(client, reference_data):
+    """A submitted filter form sends its empty fields (?q=&city=&maker=); they filter
+    nothing and are no error."""
+    for name in [*LISTS, "rates"]:
+        path = f"/{name}/"
+        page = client.get(path)
+        empty = dict.fromkeys(
+            [*page.context["filterset"].form.fields, "sort", "page", "at", "currency"], ""
+        )
+        with_empty = client.get(path, empty)
+        assert "This filter was ignored" not in with_empty.content.decode(), name
+        assert rows(client, path, **empty) == rows(client, path), name
+
+
 def test_unknown_detail_pages_are_404(client):
     assert client.get("/companies/no-such-company/").status_code == 404
     assert client.get("/sightings/not-a-uuid/").status_code == 404
@@ -419,6 +433,13 @@ def test_people_filters(client):
     factories.PersonFactory(name="Shaza Fatima Khawaja", role="Minister of State")
     assert names(client, "/people/", "name", company="xiaomi") == ["Lei Jun"]
     assert names(client, "/people/", "name", q="minister") == ["Shaza Fatima Khawaja"]
+
+
+def test_news_page_shows_whole_rupees(client):
+    price = factories.PricePointFactory(amount=Decimal("8990000.00"), currency="PKR", market="PK")
+    content = client.get(price.source.get_absolute_url()).content.decode()
+    assert "PKR 8,990,000 (" in content
+    assert "8,990,000.00" not in content
 
 
 # --- Sorting, pages, exports, facets -----------------------------------------------------------

@@ -275,7 +275,7 @@ class NewsItemAdmin(TrackedAdmin):
                 except suggestions.DraftError as error:
                     messages.error(request, f"Nothing was saved. {error}")
                 else:
-                    summary = ", ".join(f"{n} {what}" for what, n in made.items() if n)
+                    summary = suggestions.summary(made)
                     messages.success(request, f"Accepted: {summary or 'nothing ticked'}.")
                     return redirect("admin:entrants_newsitem_change", news_item.pk)
             else:

@@ -8,8 +8,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.management.commands import loaddata
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from entrants.models import ReferenceDataLoad
+
+
+def records(count):
+    return ngettext("%(count)d record", "%(count)d records", count) % {"count": count}
 
 
 def fixture_files():
@@ -51,13 +56,20 @@ class Command(BaseCommand):
             loaded_at = timezone.localtime(last.loaded_at)
             self.stdout.write(
                 f"Reference data unchanged since {loaded_at:%Y-%m-%d %H:%M} "
-                f"({last.object_count} records); nothing to do. Use --force to reload."
+                f"({records(last.object_count)}); nothing to do. Use --force to reload."
             )
             return
-        self.stdout.write(f"Loading reference data from {len(files)} fixture files…")
+        self.stdout.write(
+            ngettext(
+                "Loading reference data from %(count)d fixture file…",
+                "Loading reference data from %(count)d fixture files…",
+                len(files),
+            )
+            % {"count": len(files)}
+        )
         with transaction.atomic():
             loader = loaddata.Command(stdout=self.stdout)
             call_command(loader, *[str(path) for path in files], verbosity=options["verbosity"])
             count = loader.loaded_object_count
             ReferenceDataLoad.objects.create(checksum=digest, object_count=count)
-        self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({count} records)."))
+        self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({records(count)})."))

@@ -350,11 +350,14 @@ class StatementFilterSet(SearchFilterSet, DateRangeMixin):
         label=_("Company (theirs, or named)"),
         widget=CheckboxList,
     )
-    kind = django_filters.MultipleChoiceFilter(choices=Statement.Kind.choices)
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Statement.Kind.choices, widget=CheckboxList
+    )
     status = django_filters.MultipleChoiceFilter(
         field_name="claim_status",
         choices=ClaimStatus.choices,
         label=_("Claim status"),
+        widget=CheckboxList,
     )
 
     class Meta:

@@ -449,3 +449,30 @@ def test_the_statements_list_is_axe_clean_with_its_filters_and_facets(open_page,
         violations = [describe("/statements/", v) for v in axe_violations(page)]
         assert violations == []
         assert page.problems == []
+
+
+def test_a_filter_permalink_carries_only_the_filters_set(page, site):
+    """Submitting the filter form with one filter set gives ``?city=karachi``, not a query
+    string of empty parameters; the form is usable again after Back; a long checkbox list
+    narrows as one types and keeps the ticked choice first after the reload."""
+    page.goto(f"{site}/sightings/")
+    page.fill("#id_city", "karachi")
+    page.click("button[type=submit]")
+    page.wait_for_url("**city=karachi**")
+    assert page.url.split("?", 1)[1] == "city=karachi"
+    page.go_back()
+    assert page.locator("input[name=q]").is_enabled()
+    model = page.locator("fieldset", has_text="Model")
+    narrow = model.locator(".checklist-narrow")
+    narrow.fill("su7 max")
+    choice = model.locator("label", has_text="Xiaomi SU7 Max")
+    assert choice.is_visible()
+    assert model.locator("label:visible").count() < model.locator("label").count()
+    choice.click()
+    page.click("button[type=submit]")
+    page.wait_for_url("**model=xiaomi-su7-max**")
+    assert "q=" not in page.url and "date_after=" not in page.url
+    first = page.locator("fieldset", has_text="Model").locator("input[type=checkbox]").first
+    assert first.is_checked()
+    assert first.get_attribute("value") == "xiaomi-su7-max"
+    assert page.problems == []

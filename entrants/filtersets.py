@@ -92,6 +92,16 @@ def slug_choice_filter(field_name, label, choices, distinct=False, **kwargs):
     )
 
 
+def claim_status_filter():
+    """Return the filter on a fact's claim status (``?status=reported&status=confirmed``)."""
+    return django_filters.MultipleChoiceFilter(
+        field_name="claim_status",
+        choices=ClaimStatus.choices,
+        label=_("Claim status"),
+        widget=CheckboxList,
+    )
+
+
 def model_choices():
     return lookups.current().models
 
@@ -228,12 +238,7 @@ class SightingFilterSet(SearchFilterSet, DateRangeMixin):
     maker = slug_choice_filter("vehicle_model__maker", _("Maker"), maker_choices)
     city = CaseInsensitiveFilter(field_name="city")
     place = django_filters.CharFilter(field_name="place", lookup_expr="icontains")
-    status = django_filters.MultipleChoiceFilter(
-        field_name="claim_status",
-        choices=ClaimStatus.choices,
-        label=_("Claim status"),
-        widget=CheckboxList,
-    )
+    status = claim_status_filter()
 
     class Meta:
         model = Sighting
@@ -257,12 +262,7 @@ class PricePointFilterSet(SearchFilterSet, DateRangeMixin):
     # ``currency`` in the query string is the display currency; this is the price's own.
     price_currency = CurrencyCodeFilter(field_name="currency", label=_("Quoted in"))
     kind = django_filters.MultipleChoiceFilter(choices=PricePoint.Kind.choices, widget=CheckboxList)
-    status = django_filters.MultipleChoiceFilter(
-        field_name="claim_status",
-        choices=ClaimStatus.choices,
-        label=_("Claim status"),
-        widget=CheckboxList,
-    )
+    status = claim_status_filter()
     # Applied after conversion into the chosen currency (see views.PriceListView).
     amount_min = django_filters.NumberFilter(method="no_db_filter", label=_("Amount from"))
     amount_max = django_filters.NumberFilter(method="no_db_filter", label=_("Amount up to"))
@@ -283,12 +283,7 @@ class MarketEventFilterSet(SearchFilterSet, DateRangeMixin):
     )
     company = slug_choice_filter("companies", _("Company"), company_choices, distinct=True)
     model = slug_choice_filter("vehicle_models", _("Model"), model_choices, distinct=True)
-    status = django_filters.MultipleChoiceFilter(
-        field_name="claim_status",
-        choices=ClaimStatus.choices,
-        label=_("Claim status"),
-        widget=CheckboxList,
-    )
+    status = claim_status_filter()
     precision = django_filters.MultipleChoiceFilter(
         field_name="date_precision",
         choices=DatePrecision.choices,
@@ -353,12 +348,7 @@ class StatementFilterSet(SearchFilterSet, DateRangeMixin):
     kind = django_filters.MultipleChoiceFilter(
         choices=Statement.Kind.choices, widget=CheckboxList
     )
-    status = django_filters.MultipleChoiceFilter(
-        field_name="claim_status",
-        choices=ClaimStatus.choices,
-        label=_("Claim status"),
-        widget=CheckboxList,
-    )
+    status = claim_status_filter()
 
     class Meta:
         model = Statement

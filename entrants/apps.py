@@ -7,6 +7,7 @@ class EntrantsConfig(AppConfig):
     verbose_name = "Pakistan EV market"
 
     def ready(self):
-        from entrants.cache import connect_signals
+        from entrants import cache, history
 
-        connect_signals()
+        cache.connect_signals()
+        history.connect_signals()

@@ -345,9 +345,7 @@ class StatementFilterSet(SearchFilterSet, DateRangeMixin):
         label=_("Company (theirs, or named)"),
         widget=CheckboxList,
     )
-    kind = django_filters.MultipleChoiceFilter(
-        choices=Statement.Kind.choices, widget=CheckboxList
-    )
+    kind = django_filters.MultipleChoiceFilter(choices=Statement.Kind.choices, widget=CheckboxList)
     status = claim_status_filter()
 
     class Meta:

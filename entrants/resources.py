@@ -21,6 +21,7 @@ a preview (which checks every row but writes none) takes no lock at all.
 import datetime
 import re
 import time
+from contextlib import nullcontext
 from decimal import Decimal
 
 from django.conf import settings
@@ -38,6 +39,7 @@ from import_export.results import Error, Result, RowResult
 from entrants.cache import bump_data_version, data_version_bumps_deferred
 from entrants.dates import DatePrecision
 from entrants.exports import FORMULA_PREFIXES, spreadsheet_safe
+from entrants.history import change_reason, import_reason
 from entrants.import_files import overlong_cells, too_many_rows
 from entrants.models import (
     ISO_CURRENCY_CODES,
@@ -361,15 +363,18 @@ class SpreadsheetResource(ModelResource):
 
     def import_data(self, dataset, dry_run=False, time_limit=None, **kwargs):
         """Import ``dataset``, writing nothing at all if any row is bad, within ``time_limit``
-        seconds (``IMPORT_TIME_LIMIT_SECONDS`` by default; 0 for none)."""
+        seconds (``IMPORT_TIME_LIMIT_SECONDS`` by default; 0 for none). Each version it
+        writes has the change reason "Import of <file_name>"."""
         kwargs.update(use_transactions=True, rollback_on_validation_errors=True)
+        file_name = kwargs.get("file_name")
+        reason = change_reason(import_reason(file_name)) if file_name else nullcontext()
         self.time_limit = settings.IMPORT_TIME_LIMIT_SECONDS if time_limit is None else time_limit
         self.deadline = time.monotonic() + self.time_limit if self.time_limit else None
         using = router.db_for_write(self._meta.model)
         try:
             with transaction.atomic(using=using):
                 self.limit_statements(using)
-                with data_version_bumps_deferred():
+                with data_version_bumps_deferred(), reason:
                     result = super().import_data(dataset, dry_run=dry_run, **kwargs)
                 if not dry_run and wrote_rows(result):
                     bump_data_version()
@@ -522,11 +527,6 @@ class SpreadsheetResource(ModelResource):
         if kwargs.get("dry_run"):
             return
         super().save_instance(instance, is_create, row, **kwargs)
-
-    def before_save_instance(self, instance, row, **kwargs):
-        file_name = kwargs.get("file_name")
-        if file_name:
-            instance._change_reason = f"Imported from {file_name}"[:100]
 
     def export_field(self, field, instance, **kwargs):
         return spreadsheet_safe(super().export_field(field, instance, **kwargs))

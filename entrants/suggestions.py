@@ -18,6 +18,7 @@ from django.utils.translation import ngettext_lazy
 
 from entrants.dates import DatePrecision, truncate_date
 from entrants.extraction import extract
+from entrants.history import SUGGESTIONS_ACCEPTED, change_reason
 from entrants.models import (
     AmountFormField,
     ClaimStatus,
@@ -378,8 +379,10 @@ def summary(made):
 
 
 @transaction.atomic
+@change_reason(SUGGESTIONS_ACCEPTED)
 def apply(news_item, forms_by_name):
-    """Create what the editor accepted, all or nothing; return a summary of what was made."""
+    """Create what the editor accepted, all or nothing; return a summary of what was made.
+    Each version written has the change reason "Suggest links: accepted"."""
     links = forms_by_name["links"].cleaned_data
     made = {"links": 0, "new companies": 0, "price points": 0, "sightings": 0, "events": 0}
     news_item.companies.add(*links["companies"])

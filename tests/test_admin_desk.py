@@ -1,5 +1,7 @@
 """The news desk's safety: history with diffs and revert, refusal of stale saves, roles."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
@@ -347,3 +349,62 @@ def test_every_change_form_posted_back_as_shown_saves(admin_client, reference_da
         assert data.get("edit_token", [""])[0], url
         response = admin_client.post(url, data)
         assert response.status_code == 302, (url, response.context and response.context["errors"])
+
+
+# --- History from the loaded version -----------------------------------------------------------
+
+
+def history_page(client, record):
+    """Return the text of ``record``'s admin history page."""
+    opts = record._meta
+    response = client.get(reverse(f"admin:entrants_{opts.model_name}_history", args=[record.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_loaded_record_lists_its_loaded_version(editor, reference_data):
+    xiaomi = Company.objects.get(slug="xiaomi")
+
+    content = history_page(editor, xiaomi)
+
+    loaded = xiaomi.history.get()
+    assert loaded.history_change_reason == "Loaded from reference data"
+    assert "Loaded from reference data" in content
+    assert reverse("admin:entrants_company_simple_history", args=[xiaomi.pk, loaded.pk]) in content
+    assert "None" not in content  # no user and no "None" for a version loaded by a command
+
+
+def test_an_editor_reverts_a_loaded_record_to_its_loaded_version(editor, reference_data):
+    xiaomi = Company.objects.get(slug="xiaomi")
+    loaded_description = xiaomi.description
+    change_url = reverse("admin:entrants_company_change", args=[xiaomi.pk])
+    response = editor.post(
+        change_url, admin_form_data(editor.get(change_url), description="Vandalised")
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert "None" not in history_page(editor, xiaomi)  # the editor's change has no reason
+
+    loaded = xiaomi.history.earliest()
+    url = reverse("admin:entrants_company_simple_history", args=[xiaomi.pk, loaded.pk])
+    shown = admin_form_data(editor.get(url))
+    assert shown["description"] == [loaded_description]
+    response = editor.post(url, shown)  # "Revert", as the page sends it
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    xiaomi.refresh_from_db()
+    assert xiaomi.description == loaded_description
+    reasons = [version.history_change_reason for version in xiaomi.history.all()]
+    assert reasons == [None, None, "Loaded from reference data"]  # reverted, edited, loaded
+
+
+def test_a_change_from_an_empty_value_shows_the_admin_dash_not_none(editor, reference_data):
+    sighting = Sighting.objects.get(vehicle_model__slug="xiaomi-su7-max")
+    assert sighting.quantity is None
+    change_url = reverse("admin:entrants_sighting_change", args=[sighting.pk])
+    response = editor.post(change_url, admin_form_data(editor.get(change_url), quantity="2"))
+    assert response.status_code == 302, response.context and response.context["errors"]
+
+    content = history_page(editor, sighting)
+
+    assert re.search(r"<strong>Quantity:</strong>\s*-\s*&nbsp;&rarr;&nbsp;&nbsp;2\b", content)
+    assert "None" not in content

@@ -188,6 +188,12 @@ def test_csv_rates_are_previewed_then_written_on_confirm(admin_client):
     }
     changelist = admin_client.get(response.url)
     assert "Import finished: 2 new, 0 updated" in changelist.content.decode()
+    rate = ExchangeRate.objects.get(date="2024-09-27")
+    history = admin_client.get(reverse("admin:entrants_exchangerate_history", args=[rate.pk]))
+    assert [version.history_change_reason for version in history.context["page_obj"]] == [
+        "Import of rates.csv"
+    ]
+    assert "Import of rates.csv" in history.content.decode()
 
 
 def test_xlsx_rates_keep_their_exact_decimals(admin_client):
@@ -487,7 +493,7 @@ def test_command_imports_rates_and_says_how_many(tmp_path):
     assert "Imported 2 rows (2 new, 0 updated)" in output
     assert ExchangeRate.objects.count() == 2
     rate = ExchangeRate.objects.get(date="2024-09-27")
-    assert rate.history.first().history_change_reason == "Imported from rates.csv"
+    assert rate.history.get().history_change_reason == "Import of rates.csv"
 
 
 def test_command_imports_prices_from_xlsx(tmp_path, su7_max, launch_news):

@@ -1,5 +1,5 @@
 """The reference fixtures hold every fact the seed article states, with its source, status and
-date precision; loading them is idempotent."""
+date precision; loading them is idempotent, and gives each record its first version."""
 
 import datetime
 import re
@@ -13,6 +13,7 @@ from django.db.models import Q
 from entrants.models import (
     ClaimStatus,
     Company,
+    CompanyAlias,
     ExchangeRate,
     MarketEvent,
     NewsItem,
@@ -20,8 +21,10 @@ from entrants.models import (
     Person,
     PricePoint,
     Sighting,
+    StatedConversion,
     Statement,
     VehicleModel,
+    VehicleModelAlias,
 )
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +262,85 @@ def test_loading_one_record_says_one_record(settings, tmp_path, db):
     assert lines[0] == "Loading reference data from 1 fixture file…"
     assert lines[-2] == "Reference data loaded (1 record)."
     assert "(1 record); nothing to do" in lines[-1]
+
+
+# --- History from the start ----------------------------------------------------------------------
+
+TRACKED = [
+    Company,
+    CompanyAlias,
+    VehicleModel,
+    VehicleModelAlias,
+    Person,
+    NewsItem,
+    Partnership,
+    Sighting,
+    PricePoint,
+    StatedConversion,
+    ExchangeRate,
+    MarketEvent,
+    Statement,
+]
+
+
+def versions(model):
+    """Return {record key: [(type, change reason) of each version]} of ``model``."""
+    found = {}
+    for version in model.history.order_by("history_date", "history_id"):
+        found.setdefault(version.id, []).append(
+            (version.history_type, version.history_change_reason)
+        )
+    return found
+
+
+def test_every_loaded_record_has_one_first_version(reference_data):
+    first = [("+", "Loaded from reference data")]
+    for model in TRACKED:
+        keys = set(model.objects.values_list("pk", flat=True))
+        assert keys, model
+        assert versions(model) == {key: first for key in keys}, model
+
+
+def test_the_first_version_keeps_the_links_as_loaded(seed):
+    loaded = seed.history.get()
+    assert set(loaded.companies.values_list("company_id", flat=True)) == set(
+        seed.companies.values_list("pk", flat=True)
+    )
+    assert loaded.companies.count() == 13  # the names the seed article mentions
+    price = PricePoint.objects.get(vehicle_model__slug="xiaomi-su7", currency="CNY")
+    assert {link.newsitem.publisher.name for link in price.history.get().other_sources.all()} == {
+        "AFP",
+        "Teslarati",
+    }
+
+
+def test_loading_again_writes_no_second_version(reference_data):
+    xiaomi = Company.objects.get(slug="xiaomi")
+    xiaomi.description = "Edited by an editor"
+    xiaomi.save()
+    before = {model: versions(model) for model in TRACKED}
+
+    call_command("load_reference_data", force=True, stdout=StringIO())
+
+    assert {model: versions(model) for model in TRACKED} == before
+    assert before[Company][xiaomi.pk] == [
+        ("+", "Loaded from reference data"),
+        ("~", None),
+    ]
+
+
+def test_a_record_loaded_before_it_had_history_gets_its_first_version(reference_data):
+    """A database loaded before the loader wrote history: its records get their first version
+    at the next load, the others keep theirs."""
+    xiaomi = Company.objects.get(slug="xiaomi")
+    xiaomi.history.all().delete()
+    NewsItem.history.filter(url=SEED_URL).delete()
+    seed_links = set(NewsItem.objects.get(url=SEED_URL).companies.values_list("pk", flat=True))
+    before = versions(Company)
+
+    call_command("load_reference_data", force=True, stdout=StringIO())
+
+    assert versions(Company) == before | {xiaomi.pk: [("+", "Loaded from reference data")]}
+    loaded = NewsItem.objects.get(url=SEED_URL).history.get()
+    assert loaded.history_change_reason == "Loaded from reference data"
+    assert set(loaded.companies.values_list("company_id", flat=True)) == seed_links

@@ -157,6 +157,27 @@ def test_accepting_says_what_was_made_in_words(admin_client, pasted, ticked, mes
     assert [str(m) for m in response.context["messages"]] == [message]
 
 
+def test_what_is_accepted_is_in_the_history_as_suggest_links_accepted(admin_client, pasted):
+    data = form_data(admin_client.get(suggest_url(pasted)))
+    data |= {
+        "links-companies": [Company.objects.get(slug="xiaomi").pk],
+        "prices-0-accept": "on",
+        "sightings-0-accept": "on",
+    }
+    response = admin_client.post(suggest_url(pasted), data)
+    assert response.status_code == 302
+
+    accepted = "Suggest links: accepted"
+    entered, *links = pasted.history.order_by("history_date", "history_id")
+    assert entered.history_change_reason is None  # entered before, with no reason
+    assert links and {version.history_change_reason for version in links} == {accepted}
+    price = PricePoint.objects.get(source=pasted)
+    for record in (price, price.stated_conversions.first(), Sighting.objects.get(source=pasted)):
+        assert [version.history_change_reason for version in record.history.all()] == [accepted]
+    page = admin_client.get(reverse("admin:entrants_newsitem_history", args=[pasted.pk]))
+    assert accepted in page.content.decode()
+
+
 def test_an_editor_corrects_a_draft_before_accepting(admin_client, pasted):
     data = form_data(admin_client.get(suggest_url(pasted)))
     data |= {"prices-0-accept": "on", "prices-0-market": "PK", "prices-0-kind": "launch"}

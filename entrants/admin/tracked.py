@@ -14,6 +14,7 @@ from django.db import DatabaseError, DataError, IntegrityError, router, transact
 from django.http import Http404
 from django.shortcuts import redirect
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from entrants.forms import ConcurrencyCheckedForm, reverting_form
 from evmarket.errors import unavailable
@@ -128,6 +129,19 @@ class ReadableFiltersMixin:
         return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
 
 
+class HistoryChanges(HistoricalRecordContextHelper):
+    """The field changes a history page lists, an empty value shown as the admin shows one
+    ("-"), not as "None"."""
+
+    def __init__(self, model, historical_record, *, empty_value_display="-", **kwargs):
+        super().__init__(model, historical_record, **kwargs)
+        self.empty_value_display = empty_value_display
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        return self.empty_value_display if value is None else value
+
+
 class TrackedAdmin(ReadableFiltersMixin, SimpleHistoryAdmin):
     """Base admin: every change is kept (history with a field-by-field diff, and revert), and
     a save over someone else's newer change is refused.
@@ -138,6 +152,8 @@ class TrackedAdmin(ReadableFiltersMixin, SimpleHistoryAdmin):
     """
 
     form = ConcurrencyCheckedForm
+    # simple-history's list of versions, with no "None" for a version without user or reason.
+    object_history_list_template = "admin/entrants/object_history_list.html"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """Add, change or save as new; a save the database refuses shows the form again."""
@@ -148,6 +164,12 @@ class TrackedAdmin(ReadableFiltersMixin, SimpleHistoryAdmin):
         """List a record's versions; a key that no record can have is not found (404)."""
         self.readable_key(object_id)
         return super().history_view(request, object_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        """Return what formats a version's changes, empty values as the admin shows them."""
+        return HistoryChanges(
+            self.model, historical_record, empty_value_display=self.get_empty_value_display()
+        )
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Show an earlier version, and revert to it, all or nothing (django-simple-history

@@ -1,4 +1,5 @@
-"""Load the reference data in fixtures/ unless this exact set has been loaded already."""
+"""Load the reference data in fixtures/ unless this exact set has been loaded already; each
+record loaded that has no history yet gets its first version, "Loaded from reference data"."""
 
 import hashlib
 
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from entrants.history import REFERENCE_DATA, FirstVersions, change_reason
 from entrants.models import ReferenceDataLoad
 
 
@@ -37,7 +39,8 @@ class Command(BaseCommand):
     help = (
         "Load the reference data (fixtures/*.yaml). Records are matched by natural key, so "
         "loading twice changes nothing; an unchanged set is skipped so that edits made in "
-        "the admin survive restarts. Use --force to reload anyway."
+        "the admin survive restarts. Use --force to reload anyway. Each record loaded that has "
+        "no history yet gets a first version, which an editor's change can be reverted to."
     )
 
     def add_arguments(self, parser):
@@ -69,7 +72,9 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             loader = loaddata.Command(stdout=self.stdout)
-            call_command(loader, *[str(path) for path in files], verbosity=options["verbosity"])
+            with FirstVersions() as first_versions, change_reason(REFERENCE_DATA):
+                call_command(loader, *[str(path) for path in files], verbosity=options["verbosity"])
+            first_versions.write(REFERENCE_DATA)
             count = loader.loaded_object_count
             ReferenceDataLoad.objects.create(checksum=digest, object_count=count)
         self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({records(count)})."))

@@ -208,17 +208,23 @@ class TrackedAdmin(ReadableFiltersMixin, SimpleHistoryAdmin):
         except ValidationError as error:
             raise Http404(f"“{str(object_id)[:40]}” is not a record key.") from error
 
+    def message_user(self, request, message, level=messages.INFO, extra_tags="", **kwargs):
+        """Say what a save did once it has committed: a save that the database refuses at
+        COMMIT must not also say it succeeded (outside a transaction, at once)."""
+        parent = super().message_user
+        transaction.on_commit(
+            lambda: parent(request, message, level, extra_tags, **kwargs),
+            using=router.db_for_write(self.model),
+        )
+
     def refusing_database_errors(self, view, request, *args):
         """Run a form view; if the database refuses the save, run it again (after the
         rollback, outside the failed transaction) with a form that refuses the same input
         with the reason, so that nothing is saved and the editor sees what they typed."""
         if request.method != "POST":
             return view(request, *args)
-        # A refusal at COMMIT (a deferred foreign key, say) comes after the view has queued
-        # "… was added successfully": that message must go with the rest. The message storage
-        # offers no public way to take back one message, hence its queue is read here.
-        queued = getattr(getattr(request, "_messages", None), "_queued_messages", None)
-        already_queued = len(queued) if queued is not None else 0
+        # A refusal at COMMIT (a deferred foreign key, say) comes after the view has said
+        # "… was added successfully": ``message_user`` adds that message only on commit.
         try:
             return view(request, *args)
         except DatabaseError as error:
@@ -230,8 +236,6 @@ class TrackedAdmin(ReadableFiltersMixin, SimpleHistoryAdmin):
                 exc_info=True,
             )
             reason, advice = refusal_reason(error), refusal_advice(error)
-        if queued is not None:
-            del queued[already_queued:]
         request.save_refused = f"{reason} {advice}"
         try:
             return view(request, *args)

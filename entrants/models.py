@@ -1046,7 +1046,7 @@ class Statement(Fact):
 
     class Meta:
         ordering = ["-date", "person__name"]
-        indexes = list_indexes("statement")
+        indexes = list_indexes("statement", dated=("claim_status", "kind"))
 
     def __str__(self):
         text = self.text if len(self.text) <= 60 else f"{self.text[:57]}…"

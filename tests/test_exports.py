@@ -133,9 +133,15 @@ def test_sources_and_notes_are_exported(client, priced, fmt):
 
 @pytest.mark.parametrize("name", LISTS)
 def test_every_list_exports_the_same_rows_as_csv_and_json(client, name):
-    factories.StatementFactory()
-    factories.PricePointFactory()
-    factories.ExchangeRateFactory()
+    for factory in (
+        factories.PartnershipFactory,
+        factories.SightingFactory,
+        factories.PricePointFactory,
+        factories.MarketEventFactory,
+        factories.StatementFactory,
+        factories.ExchangeRateFactory,
+    ):
+        factory()
     from_csv = csv_rows(client, f"/{name}/")
     from_json = json_rows(client, f"/{name}/")
     assert from_csv, name
@@ -151,7 +157,7 @@ def test_a_choice_exports_its_code_and_the_page_shows_its_label(client):
     (row,) = csv_rows(client, "/events/")
     assert (row["kind"], row["claim_status"]) == ("assembly_start", "rumoured")
     page = client.get("/events/").content.decode()
-    assert MarketEvent.Kind.ASSEMBLY_START.label in page
+    assert str(MarketEvent.Kind.ASSEMBLY_START.label) in page
     assert '<span class="badge badge-rumoured">Rumoured</span>' in page
 
 

@@ -140,7 +140,8 @@ def test_overview_draws_its_plotly_charts(page, site):
     wait_for_charts(page, 3)
     for chart in ("timeline-chart", "price-chart", "rate-chart"):
         assert page.locator(f"#{chart} .chart-plot svg.main-svg").count() >= 1, chart
-    assert page.locator("#price-chart .ytitle").text_content() == "Price (PKR)"
+    # The price comparison's bars lie across: the price is on the x axis.
+    assert page.locator("#price-chart .xtitle").text_content() == "Price (PKR)"
     # The market-entry timeline names the brands down its axis.
     assert "BYD" in page.locator("#timeline-chart .chart-plot").text_content()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

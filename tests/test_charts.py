@@ -241,3 +241,21 @@ def test_a_long_price_history_counts_what_it_leaves_out_from_its_days():
         ("12 prices not drawn: no USD rate for their dates", 12),
         ("8 prices not drawn: no date", 8),
     ]
+
+
+def test_the_overview_shows_the_note_on_the_chart_linking_to_the_rows_left_out(client):
+    factories.ExchangeRateFactory(date=RATE_DAY, quote="PKR")
+    factories.ExchangeRateFactory(date=RATE_DAY, quote="CNY", rate=Decimal("7"))
+    factories.PricePointFactory(date=datetime.date(2024, 9, 28), amount=Decimal("215900"))
+    factories.PricePointFactory(date=datetime.date(2020, 1, 5), amount=Decimal("123456"))
+    page = client.get("/", {"currency": "USD"}).content.decode()
+
+    note = '<a href="#price-chart-no-rate">1 price not drawn: no USD rate for its date</a>'
+    assert note in page
+    chart = page[page.index('<figure class="chart" id="price-chart">') :]
+    chart = chart[: chart.index("</figure>")]
+    # The note is drawn before the plot, not inside the collapsed table.
+    assert chart.index(note) < chart.index("chart-plot") < chart.index("<details")
+    rows = chart[chart.index('id="price-chart-no-rate"') :]
+    rows = rows[: rows.index("</tbody>")]
+    assert "CNY 123,456" in rows and "CNY 215,900" not in rows

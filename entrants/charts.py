@@ -4,10 +4,21 @@ Each builder returns a ``Chart``: the Plotly figure as JSON-ready data (the page
 ``json_script`` and ``static/js/charts.js`` draws it), and the same data as a table for screen
 readers and phones. Money stays Decimal up to here; the figure's coordinates are floats because
 that is what a plot draws — the exact values are in the table and the CSV exports.
+
+A chart that cannot draw some of its rows says so on the chart: one ``Omission`` per reason, a
+note above the plot ("6 prices not drawn: no USD rate for their dates") that links to those rows,
+listed together under the note's words in the chart's table.
+
+Each figure carries, beside Plotly's ``data`` and ``layout``, a ``narrow`` layout that charts.js
+merges over the layout when the plot is narrower than 600 px (a phone): labels inside the plot
+rather than beside it, the legend under it, no drag to zoom (the page scrolls), and, set there,
+no mode bar.
 """
 
 import datetime
-from collections import defaultdict
+import html
+import textwrap
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
@@ -34,11 +45,55 @@ BASE_LAYOUT = {
     "hoverlabel": {"align": "left"},
     "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
 }
+# On a phone: small margins (axes with ``automargin`` still grow theirs for their labels), the
+# legend in a row under the plot, and a touch that scrolls the page instead of zooming.
+NARROW_LAYOUT = {
+    "margin": {"l": 8, "r": 8, "t": 24, "b": 8},
+    "legend": {
+        "orientation": "h",
+        "x": 0,
+        "xanchor": "left",
+        "y": 0,
+        "yref": "container",
+        "yanchor": "bottom",
+    },
+    "dragmode": False,
+}
+# A chart whose labels sit inside the plot on a phone, above their bar or line, gives each row
+# room for a bar or markers up to 20 px high and a label of up to ``LABEL_LINES`` lines (13 px
+# type) of ``LABEL_WIDTH`` characters, which fit across a phone's plot.
+LABEL_LINES = 3
+LABEL_WIDTH = 38
+PRICES = ("price", "prices")
+NO_DATE = ("no date", "no date")
+
+
+@dataclass
+class Omission:
+    """Rows a chart could not draw, for one reason: the note on the chart ("6 prices not drawn:
+    no USD rate for their dates") and the rows listed under it in the chart's table."""
+
+    anchor: str  # the id of the rows in the chart's table, which the note links to
+    note: str
+    rows: list[list[str]]
+    unlisted: int = 0  # rows counted in the note but not listed (the table's cap; the CSV)
+
+    @property
+    def href(self):
+        return f"#{self.anchor}"
+
+
+def omission(chart_id, key, count, noun, reason, rows, unlisted=0):
+    """Return the ``Omission`` of ``count`` rows: ``noun`` and ``reason`` are (one, many)."""
+    many = count != 1
+    return Omission(
+        f"{chart_id}-{key}", f"{count:,} {noun[many]} not drawn: {reason[many]}", rows, unlisted
+    )
 
 
 @dataclass
 class Chart:
-    """A figure with its accessible table."""
+    """A figure with its accessible table and the notes on what it could not draw."""
 
     id: str
     title: str
@@ -47,6 +102,7 @@ class Chart:
     rows: list[list[str]] = field(default_factory=list)
     empty_message: str = ""
     table_note: str = ""
+    omitted: list[Omission] = field(default_factory=list)
 
     @property
     def data_id(self):
@@ -56,26 +112,99 @@ class Chart:
     def empty(self):
         return self.figure is None
 
+    @property
+    def drawn_rows(self):
+        """Return the table's rows less those listed under an omission's note (which lists the
+        very row lists of ``rows``, and for a capped table maybe rows beyond them)."""
+        listed = {id(row) for omission in self.omitted for row in omission.rows}
+        return [row for row in self.rows if id(row) not in listed]
 
-def finish(figure, **layout):
+
+def finish(figure, narrow=None, **layout):
+    """Return the figure as JSON-ready data with its layout and, under ``narrow``, the layout
+    changes for a phone (checked by Plotly here, as the layout is)."""
     figure.update_layout(**BASE_LAYOUT)
     figure.update_layout(**layout)
-    return figure.to_plotly_json()
+    data = figure.to_plotly_json()
+    data["narrow"] = go.Layout(NARROW_LAYOUT).update(narrow or {}).to_plotly_json()
+    return data
+
+
+def labels_above(labels, chrome, **layout):
+    """Return the layout changes that write a category y axis's ``labels`` (escaped, as its
+    categories are) inside the plot, each above its row's bar or line, so that on a phone they
+    take none of the plot's width; the rows are as high as the longest label needs, the figure
+    ``chrome`` pixels higher.
+
+    They are annotations, not Plotly's "inside" tick labels: those hide the grid lines and the
+    x axis's tick labels under them, and widen the x range to clear them."""
+    # Wrapped as the reader sees them (unescaped), so that no line break splits an entity.
+    lines = [
+        [
+            escape_hover(line)
+            for line in textwrap.wrap(
+                html.unescape(label), LABEL_WIDTH, max_lines=LABEL_LINES, placeholder=" …"
+            )
+        ]
+        for label in labels
+    ]
+    row = 30 + 16 * max(map(len, lines))
+    return {
+        "yaxis": {"showticklabels": False, "range": [-0.5, len(labels) - 0.2]},
+        "annotations": [
+            {
+                "text": "<br>".join(text),
+                "xref": "paper",
+                "x": 0,
+                "xanchor": "left",
+                "align": "left",
+                "yref": "y",
+                "y": label,
+                "yanchor": "bottom",
+                "yshift": 11,  # clear of a bar or marker 20 px high across the row's middle
+                "showarrow": False,
+            }
+            for label, text in zip(labels, lines, strict=True)
+        ],
+        "height": max(260, row * len(labels) + chrome),
+        **layout,
+    }
 
 
 def price_label(price):
     return f"{price.vehicle_model} ({price.market.code})"
 
 
-def unique_labels(prices):
-    """Return an x label per price, numbered where two would read the same."""
-    seen = defaultdict(int)
-    labels = []
-    for price in prices:
-        label = price_label(price)
-        seen[label] += 1
-        labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
-    return labels
+def price_labels(prices):
+    """Return a different label for each price: the model and market, with the source's
+    publisher and the price's date where two prices would share a label (Plotly draws the bars
+    of one label in one place), numbered where even those are the same."""
+    short = [price_label(price) for price in prices]
+    repeated = Counter(short)
+    return distinct(
+        f"{label} · {price.source.publisher}, "
+        f"{format_partial_date(price.date, price.date_precision)}"
+        if repeated[label] > 1
+        else label
+        for label, price in zip(short, prices, strict=True)
+    )
+
+
+def distinct(labels):
+    """Return ``labels`` with a number after each one that repeats an earlier one."""
+    seen, result = set(), []
+    for label in labels:
+        number, unique = 1, label
+        while unique in seen:
+            number += 1
+            unique = f"{label} ({number})"
+        seen.add(unique)
+        result.append(unique)
+    return result
+
+
+def shortened(text, length=60):
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def hover_text(price, currency, vehicle_model=None):
@@ -89,6 +218,9 @@ def hover_text(price, currency, vehicle_model=None):
     if conversion.stale:
         lines.append(f"Rate {conversion.age_days} days old")
     lines.append(f"Status: {price.get_claim_status_display()}")
+    source = getattr(price, "source", None)  # a history's rows carry no source
+    if source is not None:
+        lines.append(f"Source: {source.publisher}, “{shortened(source.headline)}”")
     heading = f"<b>{escape_hover(str(vehicle_model or price.vehicle_model))}</b>"
     return "<br>".join([heading, *map(escape_hover, lines)])
 
@@ -98,9 +230,38 @@ def escape_hover(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def missing_rate_reason(on, date, currency):
+    """Return why an amount of ``date`` found no rate into ``currency`` (the conversion was
+    asked for ``on``): a key and the reason for one price and for many."""
+    if on is None:
+        return "no-date", NO_DATE
+    if on == date:
+        return "no-rate", (
+            f"no {currency} rate for its date",
+            f"no {currency} rate for their dates",
+        )
+    when = f"no {currency} rate for {format_partial_date(on, 'day')}"
+    return f"no-rate-{on.isoformat()}", (when, when)
+
+
+def omissions(chart_id, left_out, counts=None, noun=PRICES):
+    """Return an ``Omission`` per reason of ``left_out`` ({key: (reason, rows)}), in order;
+    ``counts`` gives the count of a reason whose rows are not all listed."""
+    counts = counts or {}
+    result = []
+    for key, (reason, rows) in left_out.items():
+        count = counts.get(key, len(rows))
+        result.append(omission(chart_id, key, count, noun, reason, rows, max(0, count - len(rows))))
+    return result
+
+
 def price_comparison(prices, currency, at_label):
-    """Bar chart of prices converted into ``currency``, one colour per market."""
+    """Bar chart of prices converted into ``currency``, one bar a price, coloured by market.
+
+    The bars lie across the chart, one under another in the order given, so that their labels
+    read across too; on a phone each label sits inside the plot above its bar."""
     title = f"Prices in {currency}, {at_label}"
+    headers = ["Model", "As quoted", "Market", "Date", f"In {currency}"]
     table_rows = [
         [
             str(p.vehicle_model),
@@ -111,8 +272,14 @@ def price_comparison(prices, currency, at_label):
         ]
         for p in prices
     ]
-    headers = ["Model", "As quoted", "Market", "Date", f"In {currency}"]
-    drawable = [p for p in prices if not p.converted.missing]
+    drawable, left_out = [], {}
+    for price, row in zip(prices, table_rows, strict=True):
+        if price.converted.missing:
+            key, reason = missing_rate_reason(price.converted.on, price.date, currency)
+            left_out.setdefault(key, (reason, []))[1].append(row)
+        else:
+            drawable.append(price)
+    omitted = omissions("price-chart", left_out)
     if not drawable:
         return Chart(
             "price-chart",
@@ -121,8 +288,10 @@ def price_comparison(prices, currency, at_label):
             headers,
             table_rows,
             "No price can be converted with the filters and rates chosen.",
+            omitted=omitted,
         )
-    labels = dict(zip(map(id, drawable), unique_labels(drawable), strict=True))
+    # Category labels are drawn as HTML too: the model name is stored text.
+    labels = dict(zip(map(id, drawable), map(escape_hover, price_labels(drawable)), strict=True))
     by_market = defaultdict(list)
     for price in drawable:
         by_market[price.market.name].append(price)
@@ -131,27 +300,32 @@ def price_comparison(prices, currency, at_label):
         figure.add_trace(
             go.Bar(
                 name=market,
-                # Category labels are drawn as HTML too: the model name is stored text.
-                x=[escape_hover(labels[id(p)]) for p in rows],
-                y=[float(p.converted.amount) for p in rows],
+                orientation="h",
+                y=[labels[id(p)] for p in rows],
+                x=[float(p.converted.amount) for p in rows],
                 hovertext=[hover_text(p, currency) for p in rows],
                 hoverinfo="text",
                 marker={"color": MARKET_COLOURS[index % len(MARKET_COLOURS)]},
             )
         )
+    # The first price on top: a category axis counts from the bottom.
+    order = [labels[id(p)] for p in reversed(drawable)]
     figure = finish(
         figure,
-        yaxis={
+        xaxis={
             "title": {"text": f"Price ({currency})"},
             "tickformat": ",.0f",
             "gridcolor": "#e5e8ec",
             "automargin": True,
+            "rangemode": "tozero",
         },
-        xaxis={"tickangle": -35, "automargin": True},
-        barmode="group",
-        height=460,
+        yaxis={"categoryorder": "array", "categoryarray": order, "automargin": True},
+        # One bar a label (each label is a market's): overlaid, each bar takes its row's width.
+        barmode="overlay",
+        height=max(260, 30 * len(order) + 130),
+        narrow=labels_above(order, chrome=110, bargap=0.56),
     )
-    return Chart("price-chart", title, figure, headers, table_rows)
+    return Chart("price-chart", title, figure, headers, table_rows, omitted=omitted)
 
 
 # Beyond this many points a history has no hover text of its own per point (the hover shows
@@ -172,7 +346,10 @@ def price_history(vehicle_model, series, currency, at_label):
         return daily_price_history(vehicle_model, series, currency, at_label)
     title = f"{vehicle_model}: price history in {currency}, {at_label}"
     headers = ["Date", "Market", "As quoted", f"In {currency}", "Status"]
-    table_rows, table_note = price_table(prices, series.total, currency)
+    latest, table_rows, table_note = price_table(prices, series.total, currency)
+    reasons = [undrawn_price_reason(p, currency) for p in latest]
+    counts = Counter(found[0] for found in reasons if found)
+    omitted = history_omissions(latest, reasons, table_rows, currency, counts)
     drawable = sorted(
         (p for p in prices if p.date and not p.converted.missing), key=lambda p: p.date
     )
@@ -184,6 +361,7 @@ def price_history(vehicle_model, series, currency, at_label):
             headers,
             table_rows,
             "No dated price of this model can be converted yet.",
+            omitted=omitted,
         )
     detailed = len(drawable) <= DETAILED_POINTS
     by_market = defaultdict(list)
@@ -193,35 +371,38 @@ def price_history(vehicle_model, series, currency, at_label):
     for index, (market, rows) in enumerate(sorted(by_market.items())):
         colour = MARKET_COLOURS[index % len(MARKET_COLOURS)]
         if detailed:
+            # Prices of one date and amount are one point: its hover text names each of them.
+            points = defaultdict(list)
+            for price in rows:
+                points[(price.date, price.converted.amount)].append(price)
+            x = [day.isoformat() for day, _ in points]
+            y = [float(amount) for _, amount in points]
             hover = {
-                "hovertext": [hover_text(p, currency, vehicle_model) for p in rows],
+                "hovertext": [
+                    ("" if len(same) == 1 else f"<b>{len(same)} prices at this point</b><br>")
+                    + "<br>".join(hover_text(p, currency, vehicle_model) for p in same)
+                    for same in points.values()
+                ],
                 "hoverinfo": "text",
             }
             style = {"mode": "lines+markers", "marker": {"size": 10, "color": colour}}
         else:
+            x = [p.date.isoformat() for p in rows]
+            # Many points: whole units (what the plot can show) keep the data small; the
+            # table and the CSV are exact.
+            y = [round(p.converted.amount) for p in rows]
             hover = {
                 "hovertemplate": f"%{{x}}<br>%{{y:,.0f}} {currency}<extra>{escape_hover(market)}"
                 "</extra>"
             }
             style = {"mode": "markers", "marker": {"size": 4, "color": colour}}
-        figure.add_trace(
-            go.Scatter(
-                name=market,
-                x=[p.date.isoformat() for p in rows],
-                # Many points: whole units (what the plot can show) keep the data small; the
-                # table and the CSV are exact.
-                y=[
-                    float(p.converted.amount) if detailed else round(p.converted.amount)
-                    for p in rows
-                ],
-                **hover,
-                **style,
-            )
-        )
-    return history_chart(figure, title, currency, drawable, headers, table_rows, table_note)
+        figure.add_trace(go.Scatter(name=market, x=x, y=y, **hover, **style))
+    return history_chart(
+        figure, title, currency, drawable, headers, table_rows, table_note, omitted
+    )
 
 
-def history_chart(figure, title, currency, dated, headers, table_rows, table_note):
+def history_chart(figure, title, currency, dated, headers, table_rows, table_note, omitted):
     """Finish a price history's figure (price axis from zero, dates padded around ``dated``)."""
     figure = finish(
         figure,
@@ -232,31 +413,77 @@ def history_chart(figure, title, currency, dated, headers, table_rows, table_not
             "automargin": True,
             "rangemode": "tozero",
         },
-        xaxis={"type": "date", "title": {"text": "Price date"}, "range": padded_range(dated)},
+        xaxis={
+            "type": "date",
+            "title": {"text": "Price date"},
+            "range": padded_range(dated),
+            "automargin": True,
+        },
         height=380,
+        narrow={"height": 360},
     )
-    return Chart("price-history", title, figure, headers, table_rows, table_note=table_note)
+    return Chart(
+        "price-history",
+        title,
+        figure,
+        headers,
+        table_rows,
+        table_note=table_note,
+        omitted=omitted,
+    )
+
+
+def price_cells(price, currency):
+    return [
+        format_partial_date(price.date, price.date_precision),
+        price.market.name,
+        format_amount(price.amount, price.currency),
+        "no rate" if price.converted.missing else format_amount(price.converted.amount, currency),
+        price.get_claim_status_display(),
+    ]
 
 
 def price_table(prices, total, currency):
-    """Return the rows (latest first, at most ``TABLE_ROWS``) and note of a history's table."""
+    """Return a history's prices latest first (undated ones last), the rows of its table (the
+    first ``TABLE_ROWS`` of them) and the table's note."""
     latest = sorted(prices, key=lambda p: (p.date is not None, p.date or 0), reverse=True)
-    rows = [
-        [
-            format_partial_date(p.date, p.date_precision),
-            p.market.name,
-            format_amount(p.amount, p.currency),
-            "no rate" if p.converted.missing else format_amount(p.converted.amount, currency),
-            p.get_claim_status_display(),
-        ]
-        for p in latest[:TABLE_ROWS]
-    ]
+    rows = [price_cells(p, currency) for p in latest[:TABLE_ROWS]]
     note = (
         f"The latest {TABLE_ROWS} of {total:,} prices; the CSV has them all."
         if total > TABLE_ROWS
         else ""
     )
-    return rows, note
+    return latest, rows, note
+
+
+def undrawn_price_reason(price, currency):
+    """Return why a history cannot draw ``price`` (a key and the reason for one and for
+    many), or None when it can."""
+    if price.date is None:
+        return "no-date", NO_DATE
+    if price.converted.missing:
+        return missing_rate_reason(price.converted.on, price.date, currency)
+    return None
+
+
+def history_omissions(latest, reasons, table_rows, currency, counts, more_reasons=None):
+    """Return the omissions of a history: ``counts`` prices per reason key, listing at most
+    ``TABLE_ROWS`` of them, latest first, from ``latest`` (whose ``reasons`` are given; the
+    first of them are the table's ``table_rows``). ``more_reasons`` names the reasons counted
+    that no listed price has."""
+    left_out = {}
+    for index, (price, found) in enumerate(zip(latest, reasons, strict=True)):
+        if found is None or found[0] not in counts:
+            continue
+        key, reason = found
+        listed = left_out.setdefault(key, (reason, []))[1]
+        if len(listed) < TABLE_ROWS:
+            listed.append(
+                table_rows[index] if index < len(table_rows) else price_cells(price, currency)
+            )
+    for key, reason in (more_reasons or {}).items():
+        left_out.setdefault(key, (reason, []))
+    return omissions("price-history", left_out, counts)
 
 
 def daily_price_history(vehicle_model, series, currency, at_label):
@@ -267,7 +494,21 @@ def daily_price_history(vehicle_model, series, currency, at_label):
         f"(each day's lowest and highest of {series.total:,} prices)"
     )
     headers = ["Date", "Market", "As quoted", f"In {currency}", "Status"]
-    table_rows, table_note = price_table(series.rows, series.total, currency)
+    latest, table_rows, table_note = price_table(series.rows, series.total, currency)
+    # What is left out is counted from the days (undated prices are in no day), and listed
+    # from the latest prices, which are all this page reads of the history.
+    counts, day_reasons = Counter(), {}
+    for day in series.daily:
+        if day.converted_low.missing:
+            key, reason = missing_rate_reason(day.converted_low.on, day.date, currency)
+            counts[key] += day.count
+            day_reasons[key] = reason
+    undated = series.total - sum(day.count for day in series.daily)
+    if undated:
+        counts["no-date"] = undated
+        day_reasons["no-date"] = NO_DATE
+    reasons = [undrawn_price_reason(p, currency) for p in latest]
+    omitted = history_omissions(latest, reasons, table_rows, currency, counts, day_reasons)
     days = [d for d in series.daily if not d.converted_low.missing]
     if not days:
         return Chart(
@@ -278,6 +519,7 @@ def daily_price_history(vehicle_model, series, currency, at_label):
             table_rows,
             "No dated price of this model can be converted yet.",
             table_note=table_note,
+            omitted=omitted,
         )
     by_market = defaultdict(list)
     for day in days:
@@ -310,7 +552,7 @@ def daily_price_history(vehicle_model, series, currency, at_label):
                 ),
             )
         )
-    return history_chart(figure, title, currency, days, headers, table_rows, table_note)
+    return history_chart(figure, title, currency, days, headers, table_rows, table_note, omitted)
 
 
 def padded_range(prices, minimum_days=90):
@@ -322,48 +564,112 @@ def padded_range(prices, minimum_days=90):
 
 
 RATE_PAIRS = [("USD", "PKR"), ("USD", "CNY"), ("CNY", "PKR")]
+# The cross through USD takes, on each date, one rate of each USD pair: that of the first source
+# in the order of ``ExchangeRate.Source`` (the central banks' figures before the markets').
+SOURCE_ORDER = list(ExchangeRate.Source.values)
+SOURCE_COLOURS = dict(zip(SOURCE_ORDER, MARKET_COLOURS, strict=False))
+CROSS = "cross through USD"
+CROSS_NAME = "Cross through USD"
+CROSS_COLOUR = "#555f6d"
+RATES = ("rate", "rates")
+
+
+def source_rank(source):
+    return SOURCE_ORDER.index(source) if source in SOURCE_ORDER else len(SOURCE_ORDER)
+
+
+def named(names, shown=3):
+    """Return "A, B and C", or "A, B, C and 2 more" past ``shown`` names."""
+    names = sorted(names)
+    if len(names) > shown:
+        names = [*names[:shown], f"{len(names) - shown} more"]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def rate_history(rates):
-    """Exchange-rate history for the CNY, USD and PKR pairs, one panel per pair.
+    """Exchange-rate history for the CNY, USD and PKR pairs: one panel per pair, one line per
+    source, so that two sources' rates of one date are two points, each named.
 
-    Stored rates are drawn as they are; CNY/PKR, which no source quotes directly here, is the
-    cross through USD on each date for which both USD rates are known.
+    CNY/PKR, which no source quotes directly here, is drawn as the cross through USD on each
+    date for which both USD rates are known, beside any stored CNY/PKR rates. Rates of other
+    pairs are left out, and the chart says so.
     """
     title = "Exchange rates: USD/PKR, USD/CNY and the CNY/PKR cross"
     headers = ["Date", "Pair", "Rate", "Source"]
-    series = defaultdict(dict)
+    stored = defaultdict(lambda: defaultdict(dict))  # pair, source, date: rate
+    other_pairs = []
     for rate in rates:
         pair = (rate.base, rate.quote)
-        if pair in RATE_PAIRS[:2]:
-            series[pair][rate.date] = rate
-    cross = {
-        day: series[("USD", "PKR")][day].rate / series[("USD", "CNY")][day].rate
-        for day in series[("USD", "PKR")].keys() & series[("USD", "CNY")].keys()
-    }
+        if pair in RATE_PAIRS:
+            stored[pair][rate.source][rate.date] = rate
+        else:
+            other_pairs.append(rate)
+
+    def first_source(pair):
+        chosen = {}
+        for source in sorted(stored[pair], key=source_rank, reverse=True):
+            chosen.update(stored[pair][source])
+        return chosen
+
+    usd_pkr, usd_cny = first_source(("USD", "PKR")), first_source(("USD", "CNY"))
+    cross = {day: usd_pkr[day].rate / usd_cny[day].rate for day in usd_pkr.keys() & usd_cny.keys()}
     # The table lists the latest TABLE_ROWS points; labels are looked up only for those.
     points = [
-        (day, f"{base}/{quote}", rate)
-        for (base, quote), by_day in series.items()
+        (day, f"{base}/{quote}", source, rate.rate)
+        for (base, quote), by_source in stored.items()
+        for source, by_day in by_source.items()
         for day, rate in by_day.items()
-    ] + [(day, "CNY/PKR", value) for day, value in cross.items()]
-    points.sort(key=lambda point: (point[0], point[1]))
-    shown = points[-TABLE_ROWS:]
+    ] + [(day, "CNY/PKR", CROSS, value) for day, value in cross.items()]
+    points.sort(key=lambda point: point[:3])
     sources = dict(ExchangeRate.Source.choices)
     table_rows = [
-        [day.isoformat(), pair, f"{value:.4f}", "cross through USD"]
-        if pair == "CNY/PKR"
-        else [day.isoformat(), pair, f"{value.rate.normalize():f}", str(sources[value.source])]
-        for day, pair, value in shown
+        [day.isoformat(), pair, f"{value:.4f}", CROSS]
+        if source == CROSS
+        else [day.isoformat(), pair, f"{value.normalize():f}", str(sources.get(source, source))]
+        for day, pair, source, value in points[-TABLE_ROWS:]
     ]
     table_note = (
         f"The latest {TABLE_ROWS} of {len(points):,} rates; the CSV has them all."
         if len(points) > TABLE_ROWS
         else ""
     )
-    if not any(series.values()):
+    other_pairs.sort(key=lambda rate: (rate.date, rate.base, rate.quote, rate.source))
+    other_rows = [
+        [
+            rate.date.isoformat(),
+            f"{rate.base}/{rate.quote}",
+            f"{rate.rate.normalize():f}",
+            str(sources.get(rate.source, rate.source)),
+        ]
+        for rate in other_pairs[-TABLE_ROWS:]
+    ]
+    omitted = []
+    if other_pairs:
+        others = named({f"{rate.base}/{rate.quote}" for rate in other_pairs})
+        reason = f"not a pair this chart draws ({others})"
+        omitted = [
+            omission(
+                "rate-chart",
+                "other-pairs",
+                len(other_pairs),
+                RATES,
+                (reason, reason),
+                other_rows,
+                len(other_pairs) - len(other_rows),
+            )
+        ]
+    if not stored:
         return Chart(
-            "rate-chart", title, None, headers, table_rows, "No exchange rates are recorded yet."
+            "rate-chart",
+            title,
+            None,
+            headers,
+            table_rows,
+            "None of these rates is of a pair this chart draws."
+            if other_pairs
+            else "No exchange rates are recorded yet.",
+            table_note=table_note,
+            omitted=omitted,
         )
     figure = make_subplots(
         rows=3,
@@ -372,37 +678,72 @@ def rate_history(rates):
         vertical_spacing=0.08,
         subplot_titles=[f"{b}/{q}" for b, q in RATE_PAIRS],
     )
+    in_legend = set()
     for row, pair in enumerate(RATE_PAIRS, start=1):
-        points = (
-            sorted(cross.items())
-            if pair == ("CNY", "PKR")
-            else sorted((day, rate.rate) for day, rate in series[pair].items())
-        )
-        figure.add_trace(
-            go.Scatter(
-                name=f"{pair[0]}/{pair[1]}",
-                x=[day.isoformat() for day, _ in points],
-                y=[float(value) for _, value in points],
-                mode="lines+markers",
-                hovertemplate=f"1 {pair[0]} = %{{y:.4f}} {pair[1]}<br>%{{x}}<extra></extra>",
-            ),
-            row=row,
-            col=1,
-        )
-    figure = finish(figure, height=520, showlegend=False)
-    return Chart("rate-chart", title, figure, headers, table_rows, table_note=table_note)
+        lines = [
+            (source, sorted((day, rate.rate) for day, rate in stored[pair][source].items()))
+            for source in sorted(stored[pair], key=source_rank)
+        ]
+        if pair == ("CNY", "PKR") and cross:
+            lines.append((CROSS, sorted(cross.items())))
+        for source, line in lines:
+            # Source names are choices, but a stored value outside them is shown as it is.
+            label = escape_hover(
+                CROSS_NAME if source == CROSS else str(sources.get(source, source))
+            )
+            figure.add_trace(
+                go.Scatter(
+                    name=label,
+                    legendgroup=source,
+                    showlegend=source not in in_legend,
+                    x=[day.isoformat() for day, _ in line],
+                    y=[float(value) for _, value in line],
+                    mode="lines+markers",
+                    line={
+                        "color": CROSS_COLOUR
+                        if source == CROSS
+                        else SOURCE_COLOURS.get(source, CROSS_COLOUR)
+                    },
+                    hovertemplate=(
+                        f"1 {pair[0]} = %{{y:.4f}} {pair[1]}<br>%{{x}}<extra>{label}</extra>"
+                    ),
+                ),
+                row=row,
+                col=1,
+            )
+            in_legend.add(source)
+    # The panels' axes grow the margins for their labels, which a phone's layout keeps small.
+    figure.update_xaxes(automargin=True, gridcolor="#e5e8ec")
+    figure.update_yaxes(automargin=True, gridcolor="#e5e8ec")
+    figure = finish(
+        figure,
+        height=560,
+        # Under the plot, where it covers no panel's title.
+        legend={"y": 0, "yref": "container", "yanchor": "bottom"},
+        narrow={"height": 580},
+    )
+    return Chart(
+        "rate-chart", title, figure, headers, table_rows, table_note=table_note, omitted=omitted
+    )
+
+
+EVENTS = ("event", "events")
+NO_COMPANY = ("no company named", "no company named")
 
 
 def market_timeline(events):
     """Gantt-like timeline: brands down the y axis, their events over time, coloured by claim
-    status, with a bar from each brand's first to its last dated event."""
+    status, with a bar from each brand's first to its last dated event.
+
+    Events of one brand and date share a place: the hover text of each names all of them. On a
+    phone the brands are written inside the plot above their lines, which take its width."""
     title = "Market-entry timeline"
     headers = ["Date", "Brand", "Event", "Kind", "Status"]
-    points = []  # (brand, event)
+    points = []  # (brand, event); "—" where an event names no brand
     for event in events:
-        brands = [c for c in event.companies.all() if c.kind not in NOT_BRANDS]
-        for brand in brands or []:
-            points.append((brand.name, event))
+        brands = [c.name for c in event.companies.all() if c.kind not in NOT_BRANDS]
+        points.extend((brand, event) for brand in brands or ["—"])
+    points.sort(key=lambda item: (item[1].date is None, item[1].date or 0, item[0]))
     table_rows = [
         [
             format_partial_date(e.date, e.date_precision),
@@ -411,13 +752,33 @@ def market_timeline(events):
             e.get_kind_display(),
             e.get_claim_status_display(),
         ]
-        for brand, e in sorted(
-            points, key=lambda item: (item[1].date is None, item[1].date or 0, item[0])
-        )
+        for brand, e in points
     ]
-    dated = [(brand, e) for brand, e in points if e.date]
+    left_out, counted = {}, defaultdict(set)
+    dated = []
+    for (brand, event), row in zip(points, table_rows, strict=True):
+        if brand == "—":
+            key, reason = "no-company", NO_COMPANY
+        elif event.date is None:
+            key, reason = "no-date", NO_DATE
+        else:
+            dated.append((brand, event))
+            continue
+        left_out.setdefault(key, (reason, []))[1].append(row)
+        counted[key].add(event.pk)
+    omitted = omissions(
+        "timeline-chart", left_out, {key: len(pks) for key, pks in counted.items()}, EVENTS
+    )
     if not dated:
-        return Chart("timeline-chart", title, None, headers, table_rows, "No dated events match.")
+        return Chart(
+            "timeline-chart",
+            title,
+            None,
+            headers,
+            table_rows,
+            "No dated events match.",
+            omitted=omitted,
+        )
     spans = {}
     for brand, event in dated:
         first, last = spans.get(brand, (event.date, event.date))
@@ -425,6 +786,9 @@ def market_timeline(events):
     brand_order = sorted(spans, key=lambda brand: spans[brand][0], reverse=True)
     # Brand names label the y axis, which Plotly draws as HTML: escape them as in hover text.
     label = {brand: escape_hover(brand) for brand in brand_order}
+    together = defaultdict(list)  # (brand, date): the events drawn there
+    for brand, event in dated:
+        together[(brand, event.date)].append(event)
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
@@ -441,39 +805,48 @@ def market_timeline(events):
         )
     )
     for status, colour in STATUS_COLOURS.items():
-        chosen = [(brand, e) for brand, e in dated if e.claim_status == status]
-        if not chosen:
+        places = [
+            place
+            for place, there in together.items()
+            if any(e.claim_status == status for e in there)
+        ]
+        if not places:
             continue
         figure.add_trace(
             go.Scatter(
                 name=str(status.label),
-                x=[e.date.isoformat() for _, e in chosen],
-                y=[label[brand] for brand, _ in chosen],
+                x=[day.isoformat() for _, day in places],
+                y=[label[brand] for brand, _ in places],
                 mode="markers",
                 marker={"size": 12, "color": colour, "line": {"color": "#ffffff", "width": 1}},
-                hovertext=[
-                    "<br>".join(
-                        [
-                            f"<b>{escape_hover(brand)}</b>",
-                            escape_hover(e.title),
-                            f"{e.get_kind_display()} · "
-                            f"{format_partial_date(e.date, e.date_precision)}",
-                            f"Status: {e.get_claim_status_display()}",
-                        ]
-                    )
-                    for brand, e in chosen
-                ],
+                hovertext=[event_hover(brand, together[(brand, day)]) for brand, day in places],
                 hoverinfo="text",
             )
         )
     figure = finish(
         figure,
-        xaxis={"type": "date", "gridcolor": "#e5e8ec"},
+        xaxis={"type": "date", "gridcolor": "#e5e8ec", "automargin": True},
         yaxis={
             "categoryorder": "array",
             "categoryarray": [label[brand] for brand in brand_order],
             "automargin": True,
         },
         height=max(320, 34 * len(brand_order) + 140),
+        narrow=labels_above([label[brand] for brand in brand_order], chrome=120),
     )
-    return Chart("timeline-chart", title, figure, headers, table_rows)
+    return Chart("timeline-chart", title, figure, headers, table_rows, omitted=omitted)
+
+
+def event_hover(brand, events):
+    """Return the hover text of a brand's events of one date."""
+    lines = [f"<b>{escape_hover(brand)}</b>"]
+    if len(events) > 1:
+        lines.append(f"{len(events)} events on this date:")
+    for event in events:
+        lines += [
+            escape_hover(event.title),
+            f"{event.get_kind_display()} · {format_partial_date(event.date, event.date_precision)}",
+            f"Status: {event.get_claim_status_display()}",
+            f"Source: {escape_hover(str(event.source.publisher))}",
+        ]
+    return "<br>".join(lines)

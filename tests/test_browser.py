@@ -7,6 +7,7 @@ Every page they open fails its test if it meets a Content Security Policy violat
 checks the analyst pages against WCAG 2.1 A and AA.
 """
 
+import datetime
 import os
 import shutil
 from importlib.resources import files
@@ -17,7 +18,13 @@ import pytest
 from django.core.management import call_command
 
 from entrants.models import Sighting, VehicleModel
-from tests.factories import SightingFactory
+from tests.factories import (
+    CompanyFactory,
+    MarketEventFactory,
+    PricePointFactory,
+    SightingFactory,
+    VehicleModelFactory,
+)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -39,6 +46,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
+NARROW_PHONE = {"width": 390, "height": 844}
 
 # Chromium's console names the policy in every refusal ("Executing inline script violates the
 # following Content Security Policy directive 'script-src 'self''...", the same for an inline
@@ -140,7 +148,8 @@ def test_overview_draws_its_plotly_charts(page, site):
     wait_for_charts(page, 3)
     for chart in ("timeline-chart", "price-chart", "rate-chart"):
         assert page.locator(f"#{chart} .chart-plot svg.main-svg").count() >= 1, chart
-    assert page.locator("#price-chart .ytitle").text_content() == "Price (PKR)"
+    # The price comparison's bars lie across: the price is on the x axis.
+    assert page.locator("#price-chart .xtitle").text_content() == "Price (PKR)"
     # The market-entry timeline names the brands down its axis.
     assert "BYD" in page.locator("#timeline-chart .chart-plot").text_content()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -252,6 +261,69 @@ def test_pages_fit_a_phone(open_page, site):
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 1, f"{path} scrolls sideways by {overflow}px on a phone"
+
+
+def test_a_chart_that_leaves_prices_out_says_so_and_links_to_them(page, site):
+    model = VehicleModelFactory(name="Testbed", maker__name="Omitted Motors")
+    PricePointFactory(vehicle_model=model, amount=215900, date=datetime.date(2024, 9, 28))
+    PricePointFactory(vehicle_model=model, amount=123456, date=datetime.date(2019, 5, 1))
+    page.goto(f"{site}/prices/?model={model.slug}&currency=USD")
+    wait_for_charts(page, 1)
+
+    note = page.locator("#price-chart .chart-omitted a")
+    assert note.inner_text() == "1 price not drawn: no USD rate for its date"
+    assert note.is_visible()  # on the chart, not inside the collapsed table
+    assert page.locator("#price-chart .chart-plot .bars .point").count() == 1
+    rows = page.locator("#price-chart-no-rate")
+    assert not rows.is_visible()
+    note.click()
+    page.wait_for_url("**#price-chart-no-rate")
+    assert rows.is_visible()  # the link opened the table at those rows
+    assert "CNY 123,456" in rows.inner_text()
+    assert "CNY 215,900" not in rows.inner_text()
+    assert page.problems == []
+
+
+def plot_area(page, chart):
+    """Return the bounding box of the plot area of the chart ``chart`` (Plotly's drag layer,
+    which covers exactly the area between the axes)."""
+    return page.locator(f"#{chart} .chart-plot .nsewdrag").first.bounding_box()
+
+
+def test_the_charts_keep_their_plot_wide_on_a_390_px_phone(open_page, site):
+    long_names = [
+        "Karakoram Electric Vehicle Manufacturing and Assembly Company",
+        "Indus Motor Company Electric Mobility Division",
+    ]
+    for day, name in enumerate(long_names, start=1):
+        brand = CompanyFactory(name=name)
+        event = MarketEventFactory(
+            date=datetime.date(2024, 10, day),
+            title=f"{name} announces a plan to assemble electric cars at a new plant near Karachi",
+        )
+        event.companies.add(brand)
+    phone = open_page(viewport=NARROW_PHONE, is_mobile=True)
+    phone.goto(f"{site}/")
+    wait_for_charts(phone, 3)
+    width = NARROW_PHONE["width"]
+    for chart in ("timeline-chart", "price-chart", "rate-chart"):
+        area = plot_area(phone, chart)
+        assert area["width"] >= width / 2, f"{chart}: a plot {area['width']:.0f}px wide"
+        # No mode bar over the legend; the legend, where there is one, is under the plot.
+        assert phone.locator(f"#{chart} .modebar").count() == 0, chart
+        legend = phone.locator(f"#{chart} .legend")
+        if legend.count():
+            assert legend.bounding_box()["y"] >= area["y"] + area["height"], chart
+    # The timeline names its brands inside the plot, over their lines, on lines that fit.
+    timeline = plot_area(phone, "timeline-chart")
+    for name in long_names:
+        label = phone.locator("#timeline-chart .annotation-text", has_text=name[:20])
+        box = label.bounding_box()
+        assert box["x"] >= timeline["x"] - 1, name
+        assert box["x"] + box["width"] <= timeline["x"] + timeline["width"] + 1, name
+        assert box["y"] >= timeline["y"], name
+    phone.locator("#timeline-chart").screenshot(path=SCREENSHOTS / "timeline-phone.png")
+    assert phone.problems == []
 
 
 def axe_violations(page):

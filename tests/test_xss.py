@@ -447,8 +447,15 @@ def test_price_charts_escape_model_names_in_labels_and_hover_text(client, tracke
     for url in ("/", "/prices/"):
         figure = chart(client, url, "price-chart")
         assert_figure_escapes(figure, [model_name])
-        labels = axis_labels(figure, "x")
+        labels = axis_labels(figure, "y")  # the bars lie across: their labels are down the side
         assert sorted(labels) == [f"{model_name} (CN)", f"{model_name} (PK)"], url
+        # A phone writes the same labels inside the plot, on lines that fit (the start of a
+        # long one, which ends in "…").
+        for note in figure["narrow"]["annotations"]:
+            label = html.unescape(note["y"])
+            shown = html.unescape(note["text"].replace("<br>", " ")).removesuffix(" …")
+            assert label in labels, url
+            assert " ".join(label.split()).startswith(" ".join(shown.split())), url
     figure = chart(client, tracker.vehicle_model.get_absolute_url(), "price-history")
     assert_figure_escapes(figure, [model_name])
     # The same figure as JSON, titled in plain text (exactly as stored).

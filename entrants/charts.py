@@ -15,18 +15,16 @@ rather than beside it, the legend under it, no drag to zoom (the page scrolls), 
 no mode bar.
 """
 
-import datetime
 import html
 import textwrap
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from entrants.currency import format_amount
 from entrants.dates import format_partial_date
-from entrants.models import ClaimStatus, Company, ExchangeRate
+from entrants.models import ClaimStatus, Company, MarketEvent, PricePoint
 
 STATUS_COLOURS = {
     ClaimStatus.CONFIRMED: "#1b7f4b",
@@ -65,6 +63,8 @@ NARROW_LAYOUT = {
 LABEL_LINES = 3
 LABEL_WIDTH = 38
 PRICES = ("price", "prices")
+# A chart's table lists at most this many rows (the CSV has them all).
+TABLE_ROWS = 100
 NO_DATE = ("no date", "no date")
 
 
@@ -171,6 +171,13 @@ def labels_above(labels, chrome, **layout):
     }
 
 
+def choice_label(choices, code):
+    """Return the label of ``code`` in ``choices`` (a ``TextChoices``); the code itself if it
+    is not one. Cheaper than ``get_FOO_display()``, which hashed every choice on each call: a
+    second of the overview's time for 200 events at size M."""
+    return str(choices(code).label) if code in choices.values else code
+
+
 def price_label(price):
     return f"{price.vehicle_model} ({price.market.code})"
 
@@ -210,14 +217,14 @@ def shortened(text, length=60):
 def hover_text(price, currency, vehicle_model=None):
     conversion = price.converted
     lines = [
-        f"As quoted: {format_amount(price.amount, price.currency)} ({price.get_kind_display()}, "
-        f"{price.market.name})",
+        f"As quoted: {format_amount(price.amount, price.currency)} "
+        f"({choice_label(PricePoint.Kind, price.kind)}, {price.market.name})",
         f"Date: {format_partial_date(price.date, price.date_precision)}",
         f"In {currency}: {format_amount(conversion.amount, currency)}",
     ]
     if conversion.stale:
         lines.append(f"Rate {conversion.age_days} days old")
-    lines.append(f"Status: {price.get_claim_status_display()}")
+    lines.append(f"Status: {choice_label(ClaimStatus, price.claim_status)}")
     source = getattr(price, "source", None)  # a history's rows carry no source
     if source is not None:
         lines.append(f"Source: {source.publisher}, “{shortened(source.headline)}”")
@@ -331,402 +338,6 @@ def price_comparison(prices, currency, at_label):
 # Beyond this many points a history has no hover text of its own per point (the hover shows
 # the date and the amount) and its table lists only the latest ``TABLE_ROWS``: 10,000 points
 # then take about 60 KB gzipped instead of 1 MB.
-DETAILED_POINTS = 500
-TABLE_ROWS = 100
-
-
-def price_history(vehicle_model, series, currency, at_label):
-    """Line chart of one model's prices over time, in ``currency``, one line per market.
-
-    ``series`` is a ``selectors.PriceSeries`` with ``converted`` amounts attached: every price,
-    or for a long history each day's lowest and highest price per market (drawn as a marker
-    at the lowest with a bar up to the highest)."""
-    prices = series.rows
-    if series.daily is not None:
-        return daily_price_history(vehicle_model, series, currency, at_label)
-    title = f"{vehicle_model}: price history in {currency}, {at_label}"
-    headers = ["Date", "Market", "As quoted", f"In {currency}", "Status"]
-    latest, table_rows, table_note = price_table(prices, series.total, currency)
-    reasons = [undrawn_price_reason(p, currency) for p in latest]
-    counts = Counter(found[0] for found in reasons if found)
-    omitted = history_omissions(latest, reasons, table_rows, currency, counts)
-    drawable = sorted(
-        (p for p in prices if p.date and not p.converted.missing), key=lambda p: p.date
-    )
-    if not drawable:
-        return Chart(
-            "price-history",
-            title,
-            None,
-            headers,
-            table_rows,
-            "No dated price of this model can be converted yet.",
-            omitted=omitted,
-        )
-    detailed = len(drawable) <= DETAILED_POINTS
-    by_market = defaultdict(list)
-    for price in drawable:
-        by_market[price.market.name].append(price)
-    figure = go.Figure()
-    for index, (market, rows) in enumerate(sorted(by_market.items())):
-        colour = MARKET_COLOURS[index % len(MARKET_COLOURS)]
-        if detailed:
-            # Prices of one date and amount are one point: its hover text names each of them.
-            points = defaultdict(list)
-            for price in rows:
-                points[(price.date, price.converted.amount)].append(price)
-            x = [day.isoformat() for day, _ in points]
-            y = [float(amount) for _, amount in points]
-            hover = {
-                "hovertext": [
-                    ("" if len(same) == 1 else f"<b>{len(same)} prices at this point</b><br>")
-                    + "<br>".join(hover_text(p, currency, vehicle_model) for p in same)
-                    for same in points.values()
-                ],
-                "hoverinfo": "text",
-            }
-            style = {"mode": "lines+markers", "marker": {"size": 10, "color": colour}}
-        else:
-            x = [p.date.isoformat() for p in rows]
-            # Many points: whole units (what the plot can show) keep the data small; the
-            # table and the CSV are exact.
-            y = [round(p.converted.amount) for p in rows]
-            hover = {
-                "hovertemplate": f"%{{x}}<br>%{{y:,.0f}} {currency}<extra>{escape_hover(market)}"
-                "</extra>"
-            }
-            style = {"mode": "markers", "marker": {"size": 4, "color": colour}}
-        figure.add_trace(go.Scatter(name=market, x=x, y=y, **hover, **style))
-    return history_chart(
-        figure, title, currency, drawable, headers, table_rows, table_note, omitted
-    )
-
-
-def history_chart(figure, title, currency, dated, headers, table_rows, table_note, omitted):
-    """Finish a price history's figure (price axis from zero, dates padded around ``dated``)."""
-    figure = finish(
-        figure,
-        yaxis={
-            "title": {"text": f"Price ({currency})"},
-            "tickformat": ",.0f",
-            "gridcolor": "#e5e8ec",
-            "automargin": True,
-            "rangemode": "tozero",
-        },
-        xaxis={
-            "type": "date",
-            "title": {"text": "Price date"},
-            "range": padded_range(dated),
-            "automargin": True,
-        },
-        height=380,
-        narrow={"height": 360},
-    )
-    return Chart(
-        "price-history",
-        title,
-        figure,
-        headers,
-        table_rows,
-        table_note=table_note,
-        omitted=omitted,
-    )
-
-
-def price_cells(price, currency):
-    return [
-        format_partial_date(price.date, price.date_precision),
-        price.market.name,
-        format_amount(price.amount, price.currency),
-        "no rate" if price.converted.missing else format_amount(price.converted.amount, currency),
-        price.get_claim_status_display(),
-    ]
-
-
-def price_table(prices, total, currency):
-    """Return a history's prices latest first (undated ones last), the rows of its table (the
-    first ``TABLE_ROWS`` of them) and the table's note."""
-    latest = sorted(prices, key=lambda p: (p.date is not None, p.date or 0), reverse=True)
-    rows = [price_cells(p, currency) for p in latest[:TABLE_ROWS]]
-    note = (
-        f"The latest {TABLE_ROWS} of {total:,} prices; the CSV has them all."
-        if total > TABLE_ROWS
-        else ""
-    )
-    return latest, rows, note
-
-
-def undrawn_price_reason(price, currency):
-    """Return why a history cannot draw ``price`` (a key and the reason for one and for
-    many), or None when it can."""
-    if price.date is None:
-        return "no-date", NO_DATE
-    if price.converted.missing:
-        return missing_rate_reason(price.converted.on, price.date, currency)
-    return None
-
-
-def history_omissions(latest, reasons, table_rows, currency, counts, more_reasons=None):
-    """Return the omissions of a history: ``counts`` prices per reason key, listing at most
-    ``TABLE_ROWS`` of them, latest first, from ``latest`` (whose ``reasons`` are given; the
-    first of them are the table's ``table_rows``). ``more_reasons`` names the reasons counted
-    that no listed price has."""
-    left_out = {}
-    for index, (price, found) in enumerate(zip(latest, reasons, strict=True)):
-        if found is None or found[0] not in counts:
-            continue
-        key, reason = found
-        listed = left_out.setdefault(key, (reason, []))[1]
-        if len(listed) < TABLE_ROWS:
-            listed.append(
-                table_rows[index] if index < len(table_rows) else price_cells(price, currency)
-            )
-    for key, reason in (more_reasons or {}).items():
-        left_out.setdefault(key, (reason, []))
-    return omissions("price-history", left_out, counts)
-
-
-def daily_price_history(vehicle_model, series, currency, at_label):
-    """The price history of a model with more prices than a chart should carry: per market,
-    each day's lowest price, with a bar up to that day's highest."""
-    title = (
-        f"{vehicle_model}: price history in {currency}, {at_label} "
-        f"(each day's lowest and highest of {series.total:,} prices)"
-    )
-    headers = ["Date", "Market", "As quoted", f"In {currency}", "Status"]
-    latest, table_rows, table_note = price_table(series.rows, series.total, currency)
-    # What is left out is counted from the days (undated prices are in no day), and listed
-    # from the latest prices, which are all this page reads of the history.
-    counts, day_reasons = Counter(), {}
-    for day in series.daily:
-        if day.converted_low.missing:
-            key, reason = missing_rate_reason(day.converted_low.on, day.date, currency)
-            counts[key] += day.count
-            day_reasons[key] = reason
-    undated = series.total - sum(day.count for day in series.daily)
-    if undated:
-        counts["no-date"] = undated
-        day_reasons["no-date"] = NO_DATE
-    reasons = [undrawn_price_reason(p, currency) for p in latest]
-    omitted = history_omissions(latest, reasons, table_rows, currency, counts, day_reasons)
-    days = [d for d in series.daily if not d.converted_low.missing]
-    if not days:
-        return Chart(
-            "price-history",
-            title,
-            None,
-            headers,
-            table_rows,
-            "No dated price of this model can be converted yet.",
-            table_note=table_note,
-            omitted=omitted,
-        )
-    by_market = defaultdict(list)
-    for day in days:
-        by_market[day.market.name].append(day)
-    figure = go.Figure()
-    for index, (market, rows) in enumerate(sorted(by_market.items())):
-        lows = [round(day.converted_low.amount) for day in rows]
-        figure.add_trace(
-            go.Scatter(
-                name=market,
-                x=[day.date.isoformat() for day in rows],
-                y=lows,
-                customdata=[day.count for day in rows],
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [
-                        round(day.converted_high.amount) - low
-                        for day, low in zip(rows, lows, strict=True)
-                    ],
-                    "arrayminus": [0] * len(rows),
-                    "thickness": 1,
-                    "width": 0,
-                },
-                mode="markers",
-                marker={"size": 4, "color": MARKET_COLOURS[index % len(MARKET_COLOURS)]},
-                hovertemplate=(
-                    f"%{{x}}: %{{customdata}} prices<br>from %{{y:,.0f}} {currency}"
-                    f"<extra>{escape_hover(market)}</extra>"
-                ),
-            )
-        )
-    return history_chart(figure, title, currency, days, headers, table_rows, table_note, omitted)
-
-
-def padded_range(prices, minimum_days=90):
-    """Return an x range at least ``minimum_days`` wide around the prices' dates, so that one
-    price is not drawn on an axis of milliseconds."""
-    first, last = prices[0].date, prices[-1].date
-    pad = datetime.timedelta(days=max(0, minimum_days - (last - first).days) / 2 + 7)
-    return [(first - pad).isoformat(), (last + pad).isoformat()]
-
-
-RATE_PAIRS = [("USD", "PKR"), ("USD", "CNY"), ("CNY", "PKR")]
-# The cross through USD takes, on each date, one rate of each USD pair: that of the first source
-# in the order of ``ExchangeRate.Source`` (the central banks' figures before the markets').
-SOURCE_ORDER = list(ExchangeRate.Source.values)
-SOURCE_COLOURS = dict(zip(SOURCE_ORDER, MARKET_COLOURS, strict=False))
-CROSS = "cross through USD"
-CROSS_NAME = "Cross through USD"
-CROSS_COLOUR = "#555f6d"
-RATES = ("rate", "rates")
-
-
-def source_rank(source):
-    return SOURCE_ORDER.index(source) if source in SOURCE_ORDER else len(SOURCE_ORDER)
-
-
-def named(names, shown=3):
-    """Return "A, B and C", or "A, B, C and 2 more" past ``shown`` names."""
-    names = sorted(names)
-    if len(names) > shown:
-        names = [*names[:shown], f"{len(names) - shown} more"]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def rate_history(rates):
-    """Exchange-rate history for the CNY, USD and PKR pairs: one panel per pair, one line per
-    source, so that two sources' rates of one date are two points, each named.
-
-    CNY/PKR, which no source quotes directly here, is drawn as the cross through USD on each
-    date for which both USD rates are known, beside any stored CNY/PKR rates. Rates of other
-    pairs are left out, and the chart says so.
-    """
-    title = "Exchange rates: USD/PKR, USD/CNY and the CNY/PKR cross"
-    headers = ["Date", "Pair", "Rate", "Source"]
-    stored = defaultdict(lambda: defaultdict(dict))  # pair, source, date: rate
-    other_pairs = []
-    for rate in rates:
-        pair = (rate.base, rate.quote)
-        if pair in RATE_PAIRS:
-            stored[pair][rate.source][rate.date] = rate
-        else:
-            other_pairs.append(rate)
-
-    def first_source(pair):
-        chosen = {}
-        for source in sorted(stored[pair], key=source_rank, reverse=True):
-            chosen.update(stored[pair][source])
-        return chosen
-
-    usd_pkr, usd_cny = first_source(("USD", "PKR")), first_source(("USD", "CNY"))
-    cross = {day: usd_pkr[day].rate / usd_cny[day].rate for day in usd_pkr.keys() & usd_cny.keys()}
-    # The table lists the latest TABLE_ROWS points; labels are looked up only for those.
-    points = [
-        (day, f"{base}/{quote}", source, rate.rate)
-        for (base, quote), by_source in stored.items()
-        for source, by_day in by_source.items()
-        for day, rate in by_day.items()
-    ] + [(day, "CNY/PKR", CROSS, value) for day, value in cross.items()]
-    points.sort(key=lambda point: point[:3])
-    sources = dict(ExchangeRate.Source.choices)
-    table_rows = [
-        [day.isoformat(), pair, f"{value:.4f}", CROSS]
-        if source == CROSS
-        else [day.isoformat(), pair, f"{value.normalize():f}", str(sources.get(source, source))]
-        for day, pair, source, value in points[-TABLE_ROWS:]
-    ]
-    table_note = (
-        f"The latest {TABLE_ROWS} of {len(points):,} rates; the CSV has them all."
-        if len(points) > TABLE_ROWS
-        else ""
-    )
-    other_pairs.sort(key=lambda rate: (rate.date, rate.base, rate.quote, rate.source))
-    other_rows = [
-        [
-            rate.date.isoformat(),
-            f"{rate.base}/{rate.quote}",
-            f"{rate.rate.normalize():f}",
-            str(sources.get(rate.source, rate.source)),
-        ]
-        for rate in other_pairs[-TABLE_ROWS:]
-    ]
-    omitted = []
-    if other_pairs:
-        others = named({f"{rate.base}/{rate.quote}" for rate in other_pairs})
-        reason = f"not a pair this chart draws ({others})"
-        omitted = [
-            omission(
-                "rate-chart",
-                "other-pairs",
-                len(other_pairs),
-                RATES,
-                (reason, reason),
-                other_rows,
-                len(other_pairs) - len(other_rows),
-            )
-        ]
-    if not stored:
-        return Chart(
-            "rate-chart",
-            title,
-            None,
-            headers,
-            table_rows,
-            "None of these rates is of a pair this chart draws."
-            if other_pairs
-            else "No exchange rates are recorded yet.",
-            table_note=table_note,
-            omitted=omitted,
-        )
-    figure = make_subplots(
-        rows=3,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.08,
-        subplot_titles=[f"{b}/{q}" for b, q in RATE_PAIRS],
-    )
-    in_legend = set()
-    for row, pair in enumerate(RATE_PAIRS, start=1):
-        lines = [
-            (source, sorted((day, rate.rate) for day, rate in stored[pair][source].items()))
-            for source in sorted(stored[pair], key=source_rank)
-        ]
-        if pair == ("CNY", "PKR") and cross:
-            lines.append((CROSS, sorted(cross.items())))
-        for source, line in lines:
-            # Source names are choices, but a stored value outside them is shown as it is.
-            label = escape_hover(
-                CROSS_NAME if source == CROSS else str(sources.get(source, source))
-            )
-            figure.add_trace(
-                go.Scatter(
-                    name=label,
-                    legendgroup=source,
-                    showlegend=source not in in_legend,
-                    x=[day.isoformat() for day, _ in line],
-                    y=[float(value) for _, value in line],
-                    mode="lines+markers",
-                    line={
-                        "color": CROSS_COLOUR
-                        if source == CROSS
-                        else SOURCE_COLOURS.get(source, CROSS_COLOUR)
-                    },
-                    hovertemplate=(
-                        f"1 {pair[0]} = %{{y:.4f}} {pair[1]}<br>%{{x}}<extra>{label}</extra>"
-                    ),
-                ),
-                row=row,
-                col=1,
-            )
-            in_legend.add(source)
-    # The panels' axes grow the margins for their labels, which a phone's layout keeps small.
-    figure.update_xaxes(automargin=True, gridcolor="#e5e8ec")
-    figure.update_yaxes(automargin=True, gridcolor="#e5e8ec")
-    figure = finish(
-        figure,
-        height=560,
-        # Under the plot, where it covers no panel's title.
-        legend={"y": 0, "yref": "container", "yanchor": "bottom"},
-        narrow={"height": 580},
-    )
-    return Chart(
-        "rate-chart", title, figure, headers, table_rows, table_note=table_note, omitted=omitted
-    )
-
-
 EVENTS = ("event", "events")
 NO_COMPANY = ("no company named", "no company named")
 
@@ -749,8 +360,8 @@ def market_timeline(events):
             format_partial_date(e.date, e.date_precision),
             brand,
             e.title,
-            e.get_kind_display(),
-            e.get_claim_status_display(),
+            choice_label(MarketEvent.Kind, e.kind),
+            choice_label(ClaimStatus, e.claim_status),
         ]
         for brand, e in points
     ]
@@ -845,8 +456,9 @@ def event_hover(brand, events):
     for event in events:
         lines += [
             escape_hover(event.title),
-            f"{event.get_kind_display()} · {format_partial_date(event.date, event.date_precision)}",
-            f"Status: {event.get_claim_status_display()}",
+            f"{choice_label(MarketEvent.Kind, event.kind)} · "
+            f"{format_partial_date(event.date, event.date_precision)}",
+            f"Status: {choice_label(ClaimStatus, event.claim_status)}",
             f"Source: {escape_hover(str(event.source.publisher))}",
         ]
     return "<br>".join(lines)

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.views import View
 
-from entrants import charts, exports, lookups, selectors, tables
+from entrants import charts, exports, lookups, rate_chart, selectors, tables
 from entrants.conversions import convert_lowest_prices, convert_prices, sort_by_amount, within
 from entrants.currency import format_amount, format_lakh_crore
 from entrants.facets import Facet, Total, facet_counts
@@ -44,6 +44,7 @@ from entrants.models import (
 )
 from entrants.paginators import BoundedPaginator
 from entrants.params import DISPLAY_CURRENCIES, ConvertForm, Params
+from entrants.price_history_chart import price_history
 
 # The parameters every list reads besides its filters, and those of the pages with a
 # currency switch; the page cache stores only pages whose parameters are all known.
@@ -442,7 +443,7 @@ class RateListView(ListPage):
 
     def get_chart(self, rows, params, queryset):
         # The whole filtered history, not only the page's rates: a rate chart is its trend.
-        return charts.rate_history(list(queryset))
+        return rate_chart.rate_history(list(queryset))
 
 
 # --- Detail pages -------------------------------------------------------------------------------
@@ -487,7 +488,7 @@ def price_history_chart(vehicle_model, rates, params):
     for day in series.daily or ():
         day.converted_low = convert(day.low, day.currency, params.currency, params.at, day.date)
         day.converted_high = convert(day.high, day.currency, params.currency, params.at, day.date)
-    return charts.price_history(vehicle_model, series, params.currency, params.at_label)
+    return price_history(vehicle_model, series, params.currency, params.at_label)
 
 
 def model_price_history(request, slug):
@@ -594,7 +595,7 @@ def home(request):
             "prices_cut": len(prices) == OVERVIEW_PRICES,
             "overview_prices": OVERVIEW_PRICES,
             "overview_events": OVERVIEW_EVENTS,
-            "rate_chart": charts.rate_history(lookups.current().rates),
+            "rate_chart": rate_chart.rate_history(lookups.current().rates),
         },
     )
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from entrants import charts
+from entrants import charts, price_history_chart, rate_chart
 from entrants.currency import RateTable
 from entrants.models import ClaimStatus, ExchangeRate, MarketEvent
 from entrants.selectors import DailyPrices, Market, PriceRow, PriceSeries
@@ -189,7 +189,7 @@ def test_the_rate_chart_draws_a_line_per_source_and_says_which_pairs_it_leaves_o
         rate(RATE_DAY, "EUR", "USD", "1.1"),
     ]
 
-    chart = charts.rate_history(rates)
+    chart = rate_chart.rate_history(rates)
 
     traces = chart.figure["data"]
     usd_pkr = sorted(t["name"] for t in traces if t["yaxis"] == "y")
@@ -213,7 +213,7 @@ def test_a_price_history_says_which_prices_it_leaves_out():
         return PriceRow(day, "day", Decimal(amount), "CNY", market, "launch", "reported")
 
     prices = converted([row(RATE_DAY), row(datetime.date(2020, 1, 1)), row(None)])
-    chart = charts.price_history("Xiaomi SU7", PriceSeries(prices, 3), "USD", "at …")
+    chart = price_history_chart.price_history("Xiaomi SU7", PriceSeries(prices, 3), "USD", "at …")
     assert [o.note for o in chart.omitted] == [
         "1 price not drawn: no USD rate for its date",
         "1 price not drawn: no date",
@@ -235,7 +235,7 @@ def test_a_long_price_history_counts_what_it_leaves_out_from_its_days():
     )
     series = PriceSeries(latest, total=50, daily=days)  # 8 of the 50 have no date
 
-    chart = charts.price_history("Xiaomi SU7", series, "USD", "at …")
+    chart = price_history_chart.price_history("Xiaomi SU7", series, "USD", "at …")
 
     assert [(o.note, o.unlisted) for o in chart.omitted] == [
         ("12 prices not drawn: no USD rate for their dates", 12),

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from entrants import facets, views
-from entrants.charts import DETAILED_POINTS
 from entrants.filtersets import CaseInsensitiveFilter
 from entrants.models import ExchangeRate, PricePoint, Sighting
+from entrants.price_history_chart import DETAILED_POINTS
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -51,18 +51,18 @@ def export_value(value):
     return str(value)
 
 
-def sources_text(news_items):
-    """Return news items as "headline <url>" joined by " | " (the tracker's page when the item
-    has no URL of its own)."""
+def sources_text(news_items, site=""):
+    """Return news items as "headline <url>" joined by " | " (the tracker's page, on ``site``,
+    when the item has no URL of its own)."""
     return " | ".join(
-        f"{item.headline} <{item.url or item.get_absolute_url()}>" for item in news_items
+        f"{item.headline} <{item.url or site + item.get_absolute_url()}>" for item in news_items
     )
 
 
-def fact_value(record, name):
-    """Return one of ``FACT_FIELDS`` of a fact."""
+def fact_value(record, name, site):
+    """Return one of ``FACT_FIELDS`` of a fact (``site``: the absolute URL of the tracker)."""
     if name == "date":
-        return partial_date_iso(record.date, record.date_precision)
+        return partial_date_iso(record.date, record.date_precision) or None
     if name == "date_precision":
         return record.date_precision if record.date else None
     if name.startswith("source_"):
@@ -71,14 +71,14 @@ def fact_value(record, name):
             "source_title": source.headline,
             "source_url": source.url,
             "source_publisher": source.publisher.name,
-            "source_page": source.get_absolute_url(),
+            "source_page": site + source.get_absolute_url(),
         }[name]
     if name == "other_sources":
-        return sources_text(record.other_sources.all())
+        return sources_text(record.other_sources.all(), site)
     return getattr(record, name)
 
 
-def readers(table):
+def readers(table, site=""):
     """Return (name, read(record)) for each field ``table`` exports, resolved once."""
     is_fact = isinstance(table, FactTable)
     fields = [*table.export, *(FACT_FIELDS if is_fact else ())]
@@ -89,9 +89,9 @@ def readers(table):
         if method is not None:
             result.append((name, method))
         elif is_fact and name in FACT_FIELDS:
-            result.append((name, lambda record, name=name: fact_value(record, name)))
+            result.append((name, lambda record, name=name: fact_value(record, name, site)))
         else:
-            accessor = A(path.replace("__", "."))
+            accessor = A(path.replace(".", "__"))
             result.append((name, lambda record, a=accessor: a.resolve(record, quiet=True)))
     return result
 
@@ -110,8 +110,11 @@ class RowUrls:
             return None
         template = self.templates.get(type(row))
         if template is None:
+            # Only a URL that ends with the row's own key is the same for every row but for
+            # that key (a statement's is its person's page with an anchor: not one).
             url = row.get_absolute_url()
-            template = url.split(key) if url.count(key) == 1 else False
+            own = url.count(key) == 1 and url.endswith(f"{key}/")
+            template = url.split(key) if own else False
             self.templates[type(row)] = template
         url = key.join(template) if template else row.get_absolute_url()
         return f"{self.site}{url}"
@@ -119,16 +122,11 @@ class RowUrls:
 
 def records(table, rows, request):
     """Yield each row as a dict of exact values, ending with the URL of its page."""
-    fields = readers(table)
     site = request.build_absolute_uri("/")[:-1]
+    fields = readers(table, site)
     urls = RowUrls(site)
     for row in rows:
-        record = {}
-        for name, read in fields:
-            value = export_value(read(row))
-            if name == "source_page" and value:
-                value = f"{site}{value}"
-            record[name] = value
+        record = {name: export_value(read(row)) for name, read in fields}
         record["url"] = urls.of(row)
         yield record
 

@@ -4,6 +4,7 @@ permalink. Amount ranges in the chosen currency are applied after conversion (se
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -142,7 +143,20 @@ class CaseInsensitiveFilter(django_filters.CharFilter):
 
 
 class CurrencyCodeFilter(django_filters.CharFilter):
-    """A currency code (``cny`` or ``CNY``), compared exactly: codes are stored in capitals."""
+    """A currency code (``cny`` or ``CNY``), compared exactly: codes are stored in capitals.
+    Anything but three letters is refused with a message, not answered with no rows."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "validators",
+            [
+                RegexValidator(
+                    r"^\s*[A-Za-z]{3}\s*$",
+                    _("Enter a three-letter currency code such as CNY, USD or PKR."),
+                )
+            ],
+        )
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
         value = (value or "").strip().upper()
@@ -156,15 +170,19 @@ class CompanyFilterSet(SearchFilterSet):
     country = django_filters.MultipleChoiceFilter(
         choices=countries_in(Company, "country"), widget=CheckboxList
     )
-    active_in_pakistan = django_filters.BooleanFilter(
-        field_name="active_in_pakistan",
+    active_in_pakistan = django_filters.ChoiceFilter(
+        choices=[("true", _("Yes")), ("false", _("No"))],
+        method="activity",
         label=_("Active in Pakistan"),
-        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+        empty_label=_("Any"),
     )
 
     class Meta:
         model = Company
         fields = ["q", "kind", "country", "active_in_pakistan"]
+
+    def activity(self, queryset, name, value):
+        return queryset.filter(active_in_pakistan=value == "true") if value else queryset
 
 
 class VehicleModelFilterSet(SearchFilterSet):

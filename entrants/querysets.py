@@ -52,6 +52,13 @@ def latest(queryset, to_attr, limit=DETAIL_ROWS + 1):
     return Prefetch(relation, queryset=ordered[:limit], to_attr=to_attr)
 
 
+def models_with_makers(model):
+    """Prefetch ``model``'s vehicle models with their makers (a model is named with its
+    maker's name)."""
+    vehicle_model = related_model(model, "vehicle_models")
+    return Prefetch("vehicle_models", queryset=vehicle_model.objects.select_related("maker"))
+
+
 class FactQuerySet(QuerySet):
     """Facts (sightings, prices, partnerships, events, statements): each with its source, its
     other sources and the rows its list and page show (``list_related``)."""
@@ -99,11 +106,8 @@ class FactQuerySet(QuerySet):
 class PartnershipQuerySet(FactQuerySet):
     list_related = ("company", "partner")
 
-    def for_detail(self):
-        models = related_model(self.model, "vehicle_models")
-        return self.for_list().prefetch_related(
-            Prefetch("vehicle_models", queryset=models.objects.select_related("maker"))
-        )
+    def for_list(self):
+        return super().for_list().prefetch_related(models_with_makers(self.model))
 
 
 class SightingQuerySet(FactQuerySet):
@@ -129,13 +133,10 @@ class PricePointQuerySet(FactQuerySet):
 
 class MarketEventQuerySet(FactQuerySet):
     def for_list(self):
-        return super().for_list().prefetch_related("companies")
-
-    def for_detail(self):
-        models = related_model(self.model, "vehicle_models")
-        return self.for_list().prefetch_related(
-            Prefetch("vehicle_models", queryset=models.objects.select_related("maker")),
-            "people",
+        return (
+            super()
+            .for_list()
+            .prefetch_related("companies", models_with_makers(self.model), "people")
         )
 
 
@@ -143,13 +144,7 @@ class StatementQuerySet(FactQuerySet):
     list_related = ("person__organisation", "event")
 
     def for_list(self):
-        return super().for_list().prefetch_related("companies")
-
-    def for_detail(self):
-        models = related_model(self.model, "vehicle_models")
-        return self.for_list().prefetch_related(
-            Prefetch("vehicle_models", queryset=models.objects.select_related("maker"))
-        )
+        return super().for_list().prefetch_related("companies", models_with_makers(self.model))
 
 
 class CompanyQuerySet(QuerySet):

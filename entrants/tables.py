@@ -198,7 +198,7 @@ class ModelTable(TrackerTable):
 
     export = (
         "model",
-        ("maker", "maker.name"),
+        ("maker", "maker__name"),
         "variant",
         "body_type",
         "powertrain",
@@ -274,12 +274,23 @@ class PartnershipTable(FactTable):
 
     export = (
         "scope",
-        ("company", "company.name"),
-        ("partner", "partner.name"),
+        ("company", "company__name"),
+        ("partner", "partner__name"),
         "kind",
         ("partnership_status", "status"),
         "ended_on",
+        "ended_on_precision",
+        "vehicle_models",
     )
+
+    def export_ended_on(self, record):
+        return partial_date_iso(record.ended_on, record.ended_on_precision) or None
+
+    def export_ended_on_precision(self, record):
+        return record.ended_on_precision if record.ended_on else None
+
+    def export_vehicle_models(self, record):
+        return "; ".join(str(model) for model in record.vehicle_models.all())
 
     def render_company(self, value):
         return value.name
@@ -303,11 +314,11 @@ class SightingTable(FactTable):
 
     export = (
         ("model", "vehicle_model"),
-        ("maker", "vehicle_model.maker.name"),
+        ("maker", "vehicle_model__maker__name"),
         "place",
         "city",
         "quantity",
-        ("reported_by", "reported_by.name"),
+        ("reported_by", "reported_by__name"),
     )
 
     def render_quantity(self, record):
@@ -353,7 +364,7 @@ class PriceTable(FactTable):
 
     export = (
         ("model", "vehicle_model"),
-        ("maker", "vehicle_model.maker.name"),
+        ("maker", "vehicle_model__maker__name"),
         "amount",
         "currency",
         "converted_amount",
@@ -428,10 +439,25 @@ class EventTable(FactTable):
     class Meta(TrackerTable.Meta):
         sequence = ("title", "kind", "date", "companies", "city", "status", "source")
 
-    export = ("title", "kind", "companies", "place", "city", "description")
+    export = (
+        "title",
+        "kind",
+        "companies",
+        "vehicle_models",
+        "people",
+        "place",
+        "city",
+        "country",
+        "description",
+    )
 
     def export_companies(self, record):
         return "; ".join(company.name for company in record.companies.all())
+
+    def export_people(self, record):
+        return "; ".join(person.name for person in record.people.all())
+
+    export_vehicle_models = PartnershipTable.export_vehicle_models
 
     def render_companies(self, record):
         return format_html_join(
@@ -466,16 +492,18 @@ class StatementTable(FactTable):
         )
 
     export = (
-        ("person", "person.name"),
-        ("organisation", "person.organisation.name"),
+        ("person", "person__name"),
+        ("organisation", "person__organisation__name"),
         "text",
         "kind",
         "context",
-        ("event", "event.title"),
+        ("event", "event__title"),
         "companies",
+        "vehicle_models",
     )
 
     export_companies = EventTable.export_companies
+    export_vehicle_models = PartnershipTable.export_vehicle_models
 
     def render_said(self, value):
         return value if len(value) <= 160 else f"{value[:157]}…"
@@ -498,7 +526,7 @@ class NewsTable(TrackerTable):
 
     export = (
         "headline",
-        ("publisher", "publisher.name"),
+        ("publisher", "publisher__name"),
         "date",
         "date_precision",
         "author",
@@ -534,7 +562,7 @@ class PersonTable(TrackerTable):
     export = (
         "name",
         "role",
-        ("organisation", "organisation.name"),
+        ("organisation", "organisation__name"),
         ("statements", "statement_count"),
     )
 

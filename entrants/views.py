@@ -17,7 +17,7 @@ from django.views import View
 from entrants import charts, exports, lookups, rate_chart, selectors, tables
 from entrants.conversions import convert_lowest_prices, convert_prices, sort_by_amount, within
 from entrants.currency import format_amount, format_lakh_crore
-from entrants.facets import Facet, Total, facet_counts
+from entrants.facets import Facet, Total, facet_counts, facet_counts_of
 from entrants.filtersets import (
     CompanyFilterSet,
     ExchangeRateFilterSet,
@@ -150,26 +150,21 @@ class ListPage(View):
         rows = self.every_row(queryset, params, bounds, ordering) if in_python else None
         table = self.table_class([], params=params)
         if params.format != "html":
-            response = exports.response(
+            return exports.response(
                 table,
                 rows if in_python else self.chunked_rows(queryset, params),
                 request,
                 params.format,
                 self.export_meta(params),
             )
-            if "page" in request.GET:  # an export has every row: it ignored the page
-                patch_cache_control(response, no_store=True)
-            return response
 
-        facets, total = facet_counts(
-            filterset.qs,
-            self.facets,
-            request.GET,
-            request.path,
-            ordering or self.ordering(self.default_sort),
-        )
         if in_python:
+            facets, total = facet_counts_of(rows, self.facets, request.GET, request.path)
             total = Total(len(rows))
+        else:
+            facets, total = facet_counts(
+                filterset.qs, self.facets, request.GET, request.path, ordering
+            )
         table = self.table_class(rows if in_python else queryset, params=params)
         page, missing = self.paginate(table, params.page, total)
         if missing:

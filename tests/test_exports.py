@@ -223,3 +223,46 @@ def test_page_one_thousand_of_a_bounded_list_answers_like_page_one(client):
     far = client.get("/sightings/", {"page": "1000"})
     assert far.status_code == 200
     assert "There is no page 1000; the last page, 3, is shown." in far.content.decode()
+
+
+def test_each_statement_exports_the_url_of_its_own_person(client):
+    first = factories.StatementFactory(person=factories.PersonFactory(name="First Person"))
+    second = factories.StatementFactory(person=factories.PersonFactory(name="Second Person"))
+    urls = {row["person"]: row["url"] for row in json_rows(client, "/statements/")}
+    assert urls["First Person"].endswith(first.get_absolute_url())
+    assert urls["Second Person"].endswith(second.get_absolute_url())
+
+
+def test_a_partnership_end_exports_its_precision(client):
+    factories.PartnershipFactory(
+        date=datetime.date(2024, 1, 1),
+        ended_on=datetime.date(2025, 3, 1),
+        ended_on_precision=DatePrecision.MONTH,
+    )
+    (row,) = csv_rows(client, "/partnerships/")
+    assert (row["ended_on"], row["ended_on_precision"]) == ("2025-03", "month")
+
+
+def test_facets_count_the_rows_an_amount_filter_kept(client, priced):
+    factories.PricePointFactory(
+        amount=Decimal("100"), currency="CNY", market="PK", date=priced.date
+    )
+    page = client.get("/prices/", {"currency": "CNY", "amount_min": "1000"})
+    assert page.context["total"].count == 1
+    market = next(f for f in page.context["facets"] if f["title"] == "Market")
+    assert sum(item["count"] for item in market["items"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/companies/", {"active_in_pakistan": "maybe"}),
+        ("/rates/", {"base": "EURO"}),
+        ("/prices/", {"price_currency": "zz"}),
+    ],
+)
+def test_a_filter_value_that_cannot_be_used_says_so(client, path, params):
+    page = client.get(path, params)
+    assert page.status_code == 200
+    assert any("This filter was ignored" in error for error in page.context["errors"])
+    assert client.get(path, {**params, "format": "csv"}).status_code == 400

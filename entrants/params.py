@@ -127,6 +127,11 @@ class Params:
         return params
 
     @property
+    def at_param(self):
+        """``at`` as the query string gives it: "price-date", "latest" or "2024-09-28"."""
+        return self.at.isoformat() if isinstance(self.at, datetime.date) else self.at
+
+    @property
     def at_label(self):
         if self.at == "latest":
             return "at the latest rates known"

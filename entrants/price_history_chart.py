@@ -51,7 +51,9 @@ def price_history(vehicle_model, series, currency, at_label):
             None,
             headers,
             table_rows,
-            "No dated price of this model can be converted yet.",
+            "No dated price of this model can be converted yet."
+            if series.total
+            else "No price of this model is recorded yet.",
             omitted=omitted,
         )
     detailed = len(drawable) <= DETAILED_POINTS
@@ -208,7 +210,9 @@ def daily_price_history(vehicle_model, series, currency, at_label):
             None,
             headers,
             table_rows,
-            "No dated price of this model can be converted yet.",
+            "No dated price of this model can be converted yet."
+            if series.total
+            else "No price of this model is recorded yet.",
             table_note=table_note,
             omitted=omitted,
         )

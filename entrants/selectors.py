@@ -18,7 +18,6 @@ from django_countries.fields import Country
 
 from entrants.cache import per_data_version
 from entrants.models import (
-    ClaimStatus,
     Company,
     ExchangeRate,
     MarketEvent,
@@ -31,13 +30,6 @@ from entrants.models import (
     VehicleModel,
 )
 from entrants.querysets import DETAIL_ROWS
-
-PRESENT_IN_PAKISTAN = [
-    VehicleModel.Stage.SIGHTED,
-    VehicleModel.Stage.IMPORTED,
-    VehicleModel.Stage.LAUNCHED,
-    VehicleModel.Stage.LOCALLY_ASSEMBLED,
-]
 
 FACT_MODELS = (Sighting, PricePoint, Partnership, MarketEvent, Statement)
 
@@ -177,12 +169,6 @@ class PriceRow:
     kind: str
     claim_status: str
     converted: object = None
-
-    def get_kind_display(self):
-        return PricePoint.Kind(self.kind).label
-
-    def get_claim_status_display(self):
-        return ClaimStatus(self.claim_status).label
 
 
 SERIES_LIMIT = 10_000

@@ -16,7 +16,8 @@ from django.views import View
 
 from entrants import charts, exports, lookups, rate_chart, selectors, tables
 from entrants.conversions import convert_lowest_prices, convert_prices, sort_by_amount, within
-from entrants.currency import format_amount, format_lakh_crore
+from entrants.currency import format_amount, format_lakh_crore, to_minor_unit
+from entrants.exports import export_value
 from entrants.facets import Facet, Total, facet_counts, facet_counts_of
 from entrants.filtersets import (
     CompanyFilterSet,
@@ -605,6 +606,8 @@ def convert(request):
     amount, source, target, on = (form.cleaned_data[k] for k in ("amount", "from_", "to", "date"))
     conversion = lookups.rate_table().convert(amount, source, target, on)
     data = conversion.as_dict()
+    # Rounded to the currency's minor unit, as the exports are; the rates are exact.
+    data["amount"] = export_value(to_minor_unit(conversion.amount, target))
     if conversion.missing:
         data["error"] = (
             f"No exchange rate from {source} to {target} is known on or before {on.isoformat()}."

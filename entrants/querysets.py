@@ -44,14 +44,6 @@ def related_model(model, name):
     return model._meta.get_field(name).related_model
 
 
-def latest(queryset, to_attr, limit=DETAIL_ROWS + 1):
-    """Return a sliced ``Prefetch`` of the latest ``limit`` rows of ``queryset`` (newest first,
-    undated last), kept on each instance as the list ``to_attr``."""
-    ordered = queryset.order_by(F("date").desc(nulls_last=True), "-pk")
-    relation = to_attr.removeprefix("latest_")
-    return Prefetch(relation, queryset=ordered[:limit], to_attr=to_attr)
-
-
 def models_with_makers(model):
     """Prefetch ``model``'s vehicle models with their makers (a model is named with its
     maker's name)."""
@@ -85,6 +77,15 @@ class FactQuerySet(QuerySet):
 
     def for_detail(self):
         return self.for_list()
+
+    def newest(self, limit=DETAIL_ROWS + 1):
+        """Return the latest ``limit`` facts, undated ones last (a detail page's list).
+
+        A plain ``LIMIT``, not a sliced ``Prefetch``: for one record's page the sliced prefetch
+        numbers every row of the relation with a window function before it keeps 51, which
+        took 0.27 s per list for the model with 13,063 prices at size M on SQLite, against
+        0.03 s for the same rows read from the index with a ``LIMIT``."""
+        return self.order_by(F("date").desc(nulls_last=True), "-pk")[:limit]
 
     def citing(self, news):
         """Return the facts whose source or other source is ``news`` (each once)."""
@@ -211,16 +212,10 @@ class VehicleModelQuerySet(QuerySet):
         )
 
     def for_detail(self):
-        """The model with its price count, aliases, and the latest ``DETAIL_ROWS`` (and one)
-        of its prices, sightings and events, each with its sources, and its partnerships."""
-        price = related_model(self.model, "prices")
-        sighting = related_model(self.model, "sightings")
-        event = related_model(self.model, "events")
+        """The model with its maker, price count, aliases and partnerships (each with its
+        sources); its latest prices, sightings and events are read with ``newest()``."""
         partnership = related_model(self.model, "partnerships")
         return self.with_price_count().prefetch_related(
-            latest(price.objects.for_list(), "latest_prices"),
-            latest(sighting.objects.for_list(), "latest_sightings"),
-            latest(event.objects.for_list(), "latest_events"),
             Prefetch(
                 "partnerships",
                 queryset=partnership.objects.for_list().order_by(*partnership._meta.ordering, "pk"),
@@ -246,12 +241,7 @@ class PersonQuerySet(QuerySet):
         )
 
     def for_detail(self):
-        statement = related_model(self.model, "statements")
-        event = related_model(self.model, "events")
-        return self.select_related("organisation").prefetch_related(
-            latest(statement.objects.for_list(), "latest_statements"),
-            latest(event.objects.for_list(), "latest_events"),
-        )
+        return self.select_related("organisation")
 
 
 class NewsItemQuerySet(QuerySet):

@@ -108,7 +108,6 @@ def company_detail(slug):
     company = Company.objects.for_detail().filter(slug=slug).first()
     if company is None:
         return None
-    newest = (F("date").desc(nulls_last=True), "-pk")
     facts = {
         "partnerships": Partnership.objects.filter(Q(company=company) | Q(partner=company)),
         "sightings": Sighting.objects.filter(vehicle_model__maker=company),
@@ -122,10 +121,7 @@ def company_detail(slug):
             )
         ),
     }
-    timelines = {
-        name: cut(list(facts_of.for_list().order_by(*newest)[: DETAIL_ROWS + 1]))
-        for name, facts_of in facts.items()
-    }
+    timelines = {name: cut(list(facts_of.for_list().newest())) for name, facts_of in facts.items()}
     news, more_news = cut(
         news_citing(
             list(facts.values()),
@@ -293,9 +289,15 @@ def model_detail(slug):
     model = VehicleModel.objects.for_detail().filter(slug=slug).first()
     if model is None:
         return None
-    prices, more_prices = cut(model.latest_prices)
-    sightings, more_sightings = cut(model.latest_sightings)
-    events, more_events = cut(model.latest_events)
+    prices, more_prices = cut(
+        list(PricePoint.objects.for_list().filter(vehicle_model=model).newest())
+    )
+    sightings, more_sightings = cut(
+        list(Sighting.objects.for_list().filter(vehicle_model=model).newest())
+    )
+    events, more_events = cut(
+        list(MarketEvent.objects.for_list().filter(vehicle_models=model).newest())
+    )
     news, more_news = cut(
         news_citing(
             [
@@ -330,8 +332,10 @@ def person_detail(slug):
     person = Person.objects.for_detail().filter(slug=slug).first()
     if person is None:
         return None
-    statements, more_statements = cut(person.latest_statements)
-    events, more_events = cut(person.latest_events)
+    statements, more_statements = cut(
+        list(Statement.objects.for_list().filter(person=person).newest())
+    )
+    events, more_events = cut(list(MarketEvent.objects.for_list().filter(people=person).newest()))
     news, more_news = cut(list(NewsItem.objects.filter(people=person).newest()))
     return {
         "person": person,

@@ -166,13 +166,13 @@ class ListPage(View):
             facets, total = facet_counts(
                 filterset.qs, self.facets, request.GET, request.path, ordering
             )
-        table = self.table_class(rows if in_python else queryset, params=params)
-        page, missing = self.paginate(table, params.page, total)
+        page, missing = self.paginate(rows if in_python else queryset, params.page, total)
         if missing:
             errors.append(missing)
-        records = [row.record for row in page.object_list]
+        records = page.object_list
         if not in_python:
             self.convert(records, params)
+        table = self.table_class(records, params=params)
         context = {
             "title": self.title,
             "intro": self.intro,
@@ -190,19 +190,18 @@ class ListPage(View):
         }
         return render_page(request, self.template_name, context)
 
-    def paginate(self, table, number, total):
-        """Paginate ``table`` to page ``number`` (the last or first page, with a message, when
+    def paginate(self, rows, number, total):
+        """Return page ``number`` of ``rows`` (the last or first page, with a message, when
         there is no such page) without counting past ``total``."""
+        paginator = BoundedPaginator(rows, PAGE_SIZE, total)
         try:
-            table.paginate(BoundedPaginator, per_page=PAGE_SIZE, page=number, total=total)
-            return table.page, ""
+            return paginator.page(number), ""
         except EmptyPage:
             pass
         last = max(1, -(-total.count // PAGE_SIZE))
         fallback = 1 if total.more or number <= last else last
-        table.paginate(BoundedPaginator, per_page=PAGE_SIZE, page=fallback, total=total)
         which = "first page" if fallback == 1 else f"last page, {fallback},"
-        return table.page, f"There is no page {number}; the {which} is shown."
+        return paginator.page(fallback), f"There is no page {number}; the {which} is shown."
 
     def chunked_rows(self, queryset, params):
         """Yield every filtered row, converted chunk by chunk (each chunk's relations are

@@ -50,7 +50,7 @@ def sightings(count, city="Lahore", **kwargs):
 
 
 def shown_places(response):
-    return [row.record.place for row in response.context["page"].object_list]
+    return [row.place for row in response.context["page"].object_list]
 
 
 def test_a_deep_page_holds_the_rows_that_order_puts_there(client, small_pages):

@@ -51,16 +51,14 @@ def export_value(value):
     return str(value)
 
 
-def sources_text(news_items, site=""):
-    """Return news items as "headline <url>" joined by " | " (the tracker's page, on ``site``,
-    when the item has no URL of its own)."""
-    return " | ".join(
-        f"{item.headline} <{item.url or site + item.get_absolute_url()}>" for item in news_items
-    )
+def sources_text(news_items, urls):
+    """Return news items as "headline <url>" joined by " | " (the tracker's page, from
+    ``urls``, a ``RowUrls``, when the item has no URL of its own)."""
+    return " | ".join(f"{item.headline} <{item.url or urls.of(item)}>" for item in news_items)
 
 
-def fact_value(record, name, site):
-    """Return one of ``FACT_FIELDS`` of a fact (``site``: the absolute URL of the tracker)."""
+def fact_value(record, name, urls):
+    """Return one of ``FACT_FIELDS`` of a fact (``urls``: a ``RowUrls``)."""
     if name == "date":
         return partial_date_iso(record.date, record.date_precision) or None
     if name == "date_precision":
@@ -71,14 +69,14 @@ def fact_value(record, name, site):
             "source_title": source.headline,
             "source_url": source.url,
             "source_publisher": source.publisher.name,
-            "source_page": site + source.get_absolute_url(),
+            "source_page": urls.of(source),
         }[name]
     if name == "other_sources":
-        return sources_text(record.other_sources.all(), site)
+        return sources_text(record.cited_sources, urls)
     return getattr(record, name)
 
 
-def readers(table, site=""):
+def readers(table, urls):
     """Return (name, read(record)) for each field ``table`` exports, resolved once."""
     is_fact = isinstance(table, FactTable)
     fields = [*table.export, *(FACT_FIELDS if is_fact else ())]
@@ -89,7 +87,7 @@ def readers(table, site=""):
         if method is not None:
             result.append((name, method))
         elif is_fact and name in FACT_FIELDS:
-            result.append((name, lambda record, name=name: fact_value(record, name, site)))
+            result.append((name, lambda record, name=name: fact_value(record, name, urls)))
         else:
             accessor = A(path.replace(".", "__"))
             result.append((name, lambda record, a=accessor: a.resolve(record, quiet=True)))
@@ -122,9 +120,8 @@ class RowUrls:
 
 def records(table, rows, request):
     """Yield each row as a dict of exact values, ending with the URL of its page."""
-    site = request.build_absolute_uri("/")[:-1]
-    fields = readers(table, site)
-    urls = RowUrls(site)
+    urls = RowUrls(request.build_absolute_uri("/")[:-1])
+    fields = readers(table, urls)
     for row in rows:
         record = {name: export_value(read(row)) for name, read in fields}
         record["url"] = urls.of(row)
@@ -132,7 +129,7 @@ def records(table, rows, request):
 
 
 def header(table):
-    return [name for name, _read in readers(table)] + ["url"]
+    return [name for name, _read in readers(table, None)] + ["url"]
 
 
 def spreadsheet_safe(value):

@@ -601,11 +601,6 @@ class Fact(TimestampedModel):
     def date_display(self):
         return format_partial_date(self.date, self.date_precision)
 
-    @property
-    def sources(self):
-        """Return every news item the fact cites, its main source first."""
-        return [self.source, *self.other_sources.all()]
-
     def clean(self):
         error = partial_date_error(self.date, self.date_precision)
         if error:

@@ -47,25 +47,23 @@ def plain(value):
 
 def counted(rows, fields, facets, query, path):
     """Count ``rows`` (tuples of ``fields``) per facet, up to ``COUNT_LIMIT`` rows."""
-    # Where each facet's value (and label) sits in a row, found once, not once per row.
-    columns = [
-        (fields.index(facet.field), fields.index(facet.label_field) if facet.label_field else None)
-        for facet in facets
-    ]
-    seen = set()
-    counters = [Counter() for _ in facets]
-    labels = [{} for _ in facets]
+    # A row whose key repeats (a join through a many-to-many relation) counts once, as first
+    # read; the counting itself is done column by column by ``Counter``, not row by row.
+    firsts = {}
     for row in rows:
-        if row[0] in seen:
-            continue
-        seen.add(row[0])
-        if len(seen) > COUNT_LIMIT:
-            break
-        for counter, names, (value_at, label_at) in zip(counters, labels, columns, strict=True):
-            counter[row[value_at]] += 1
-            if label_at is not None:
-                names[row[value_at]] = row[label_at]
-    total = len(seen)
+        if row[0] not in firsts:
+            firsts[row[0]] = row
+            if len(firsts) > COUNT_LIMIT:
+                break
+    total = len(firsts)
+    kept = list(firsts.values())[:COUNT_LIMIT]
+    columns = list(zip(*kept, strict=True)) or [()] * len(fields)
+    counters, labels = [], []
+    for facet in facets:
+        values = columns[fields.index(facet.field)]
+        counters.append(Counter(values))
+        names = columns[fields.index(facet.label_field)] if facet.label_field else None
+        labels.append(dict(zip(values, names, strict=True)) if names is not None else {})
     result = []
     for facet, counter, names in zip(facets, counters, labels, strict=True):
         counts = sorted(counter.items(), key=lambda entry: (-entry[1], str(entry[0])))

@@ -130,6 +130,17 @@ def finish(figure, narrow=None, **layout):
     return data
 
 
+def price_axis(currency):
+    """Return the layout of a chart's price axis in ``currency``: from zero, whole amounts."""
+    return {
+        "title": {"text": f"Price ({currency})"},
+        "tickformat": ",.0f",
+        "gridcolor": "#e5e8ec",
+        "automargin": True,
+        "rangemode": "tozero",
+    }
+
+
 def labels_above(labels, chrome, **layout):
     """Return the layout changes that write a category y axis's ``labels`` (escaped, as its
     categories are) inside the plot, each above its row's bar or line, so that on a phone they
@@ -319,13 +330,7 @@ def price_comparison(prices, currency, at_label):
     order = [labels[id(p)] for p in reversed(drawable)]
     figure = finish(
         figure,
-        xaxis={
-            "title": {"text": f"Price ({currency})"},
-            "tickformat": ",.0f",
-            "gridcolor": "#e5e8ec",
-            "automargin": True,
-            "rangemode": "tozero",
-        },
+        xaxis=price_axis(currency),
         yaxis={"categoryorder": "array", "categoryarray": order, "automargin": True},
         # One bar a label (each label is a market's): overlaid, each bar takes its row's width.
         barmode="overlay",

@@ -18,6 +18,7 @@ from entrants.charts import (
     hover_text,
     missing_rate_reason,
     omissions,
+    price_axis,
 )
 from entrants.currency import format_amount
 from entrants.dates import format_partial_date
@@ -45,17 +46,7 @@ def price_history(vehicle_model, series, currency, at_label):
         (p for p in prices if p.date and not p.converted.missing), key=lambda p: p.date
     )
     if not drawable:
-        return Chart(
-            "price-history",
-            title,
-            None,
-            headers,
-            table_rows,
-            "No dated price of this model can be converted yet."
-            if series.total
-            else "No price of this model is recorded yet.",
-            omitted=omitted,
-        )
+        return nothing_drawn(title, series, headers, table_rows, omitted)
     detailed = len(drawable) <= DETAILED_POINTS
     by_market = defaultdict(list)
     for price in drawable:
@@ -95,17 +86,27 @@ def price_history(vehicle_model, series, currency, at_label):
     )
 
 
+def nothing_drawn(title, series, headers, table_rows, omitted, table_note=""):
+    """Return the price history without a figure: its table, and why nothing is drawn."""
+    return Chart(
+        "price-history",
+        title,
+        None,
+        headers,
+        table_rows,
+        "No dated price of this model can be converted yet."
+        if series.total
+        else "No price of this model is recorded yet.",
+        table_note=table_note,
+        omitted=omitted,
+    )
+
+
 def history_chart(figure, title, currency, dated, headers, table_rows, table_note, omitted):
     """Finish a price history's figure (price axis from zero, dates padded around ``dated``)."""
     figure = finish(
         figure,
-        yaxis={
-            "title": {"text": f"Price ({currency})"},
-            "tickformat": ",.0f",
-            "gridcolor": "#e5e8ec",
-            "automargin": True,
-            "rangemode": "tozero",
-        },
+        yaxis=price_axis(currency),
         xaxis={
             "type": "date",
             "title": {"text": "Price date"},
@@ -204,18 +205,7 @@ def daily_price_history(vehicle_model, series, currency, at_label):
     omitted = history_omissions(latest, reasons, table_rows, currency, counts, day_reasons)
     days = [d for d in series.daily if not d.converted_low.missing]
     if not days:
-        return Chart(
-            "price-history",
-            title,
-            None,
-            headers,
-            table_rows,
-            "No dated price of this model can be converted yet."
-            if series.total
-            else "No price of this model is recorded yet.",
-            table_note=table_note,
-            omitted=omitted,
-        )
+        return nothing_drawn(title, series, headers, table_rows, omitted, table_note)
     by_market = defaultdict(list)
     for day in days:
         by_market[day.market.name].append(day)

@@ -12,22 +12,10 @@ import pytest
 from entrants.dates import DatePrecision
 from entrants.models import ClaimStatus, MarketEvent, Statement
 from tests import factories
+from tests.lists import LISTS
 from tests.responses import body, json_of
 
 pytestmark = pytest.mark.django_db
-
-LISTS = [
-    "companies",
-    "models",
-    "partnerships",
-    "sightings",
-    "prices",
-    "events",
-    "statements",
-    "news",
-    "people",
-    "rates",
-]
 
 
 def csv_rows(client, path, **params):

@@ -24,6 +24,7 @@ from django_countries.fields import CountryField
 
 from entrants.models import Company, CurrencyField, PricePoint, VehicleModel
 from tests import factories
+from tests.lists import LISTS
 from tests.responses import json_of
 
 pytestmark = pytest.mark.django_db
@@ -133,24 +134,12 @@ SHOWN_ON = {
     "MarketEvent.place": {"event"},
     "MarketEvent.city": {"events", "event"},
     "MarketEvent.notes": {"company", "model", "event", "person", "news item"},
-    "Statement.text": {"company", "person", "news item"},
+    "Statement.text": {"company", "person", "news item", "statements"},
     "Statement.context": {"person"},
     "Statement.notes": {"company", "person", "news item"},
     # Kept for editors; no analyst page or export shows it.
     "ExchangeRate.notes": set(),
 }
-
-LISTS = [
-    "companies",
-    "models",
-    "partnerships",
-    "sightings",
-    "prices",
-    "events",
-    "news",
-    "people",
-    "rates",
-]
 
 
 def admin_text_fields():

@@ -235,6 +235,8 @@ def hover_text(price, currency, vehicle_model=None):
     ]
     if conversion.stale:
         lines.append(f"Rate {conversion.age_days} days old")
+    if conversion.basis_note:
+        lines.append(conversion.basis_note[:1].upper() + conversion.basis_note[1:])
     lines.append(f"Status: {choice_label(ClaimStatus, price.claim_status)}")
     source = getattr(price, "source", None)  # a history's rows carry no source
     if source is not None:

@@ -10,7 +10,12 @@ def convert_prices(prices, rates, params):
     ``stated_checks``: each stated conversion with how it compares with the rates of its date."""
     for price in prices:
         price.converted = rates.convert_at(
-            price.amount, price.currency, params.currency, params.at, price.date
+            price.amount,
+            price.currency,
+            params.currency,
+            params.at,
+            price.date,
+            price.date_precision,
         )
         price.stated_checks = [
             (
@@ -34,7 +39,9 @@ def convert_lowest_prices(models, rates, params):
     when none of them has a rate), and ``converted`` (the same, for the shared filter/sort)."""
     for model in models:
         conversions = [
-            rates.convert_at(p.amount, p.currency, params.currency, params.at, p.date)
+            rates.convert_at(
+                p.amount, p.currency, params.currency, params.at, p.date, p.date_precision
+            )
             for p in model.prices.all()
         ]
         known = [c for c in conversions if not c.missing]

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from entrants.dates import DatePrecision, middle_of_period
 from entrants.models import ClaimStatus, ExchangeRate
 
 USD = "USD"
@@ -38,17 +39,23 @@ STATED_RELATIVE_TOLERANCE = Decimal("0.001")
 #: Values of ``at`` understood by ``RateTable.convert_at``, besides a date.
 AT_PRICE_DATE = "price-date"
 AT_LATEST = "latest"
+#: The ``basis`` of an undated price's conversion (at the latest rates).
+UNDATED = "undated"
 
-# Where one date has several rates for a pair: confirmed before reported before rumoured, then
-# this source order. Denied rates are never used.
+# Where one source has several rates for a pair on one date: confirmed before reported before
+# rumoured. Denied rates are never used.
 CLAIM_STATUS_ORDER = (ClaimStatus.CONFIRMED, ClaimStatus.REPORTED, ClaimStatus.RUMOURED)
-SOURCE_ORDER = (
-    ExchangeRate.Source.SBP_INTERBANK,
-    ExchangeRate.Source.PBOC_PARITY,
-    ExchangeRate.Source.SBP_OPEN_MARKET,
-    ExchangeRate.Source.OFFSHORE_CNH,
-    ExchangeRate.Source.OTHER,
-)
+
+Source = ExchangeRate.Source
+#: For each pair, its sources from the most to the least preferred (docs/exchange-rates.md):
+#: the most recent rate of the first source that has one within ``STALE_AFTER_DAYS`` of the
+#: date converts; without any, the most recent rate of any source does (and is stale).
+SOURCE_ORDER = {
+    ("USD", "CNY"): (Source.PBOC_PARITY, Source.ECB, Source.OFFSHORE_CNH),
+    ("USD", "PKR"): (Source.SBP_INTERBANK, Source.SBP_M2M, Source.SBP_OPEN_MARKET),
+}
+#: After a pair's own order (and for other pairs): every source in this order, "other" last.
+FALLBACK_ORDER = tuple(Source)
 
 # Enough digits that chaining two rates loses nothing a reader could see, whatever precision
 # the caller's own decimal context has.
@@ -89,6 +96,7 @@ class RateUsed:
     source_url: str
     claim_status: str
     inverted: bool = False
+    source_code: str = ""
 
     @property
     def pair(self):
@@ -114,6 +122,7 @@ class RateUsed:
             "rate": f"{self.rate.normalize():f}",
             "date": self.date.isoformat(),
             "source": self.source,
+            "source_code": self.source_code,
             "source_url": self.source_url,
             "claim_status": self.claim_status,
             "inverted": self.inverted,
@@ -130,6 +139,19 @@ class Conversion:
     on: datetime.date | None
     rates: tuple[RateUsed, ...] = ()
     original_amount: Decimal | None = None
+    #: Why ``on`` is not the price's own day: "undated" (the latest rates), "month" or "year"
+    #: (the middle of the period the price's date is known to); "" otherwise.
+    basis: str = ""
+
+    @property
+    def basis_note(self):
+        """Return, in words, the day whose rates converted, when it is not the price's own."""
+        if not self.basis or self.on is None:
+            return ""
+        day = f"{self.on:%-d %b %Y}"
+        if self.basis == UNDATED:
+            return f"undated: at the rates of {day}"
+        return f"known to the {self.basis}: at the rates of {day}"
 
     @property
     def missing(self):
@@ -179,6 +201,7 @@ class Conversion:
                 None if self.oldest_rate_date is None else self.oldest_rate_date.isoformat()
             ),
             "rates": [rate.as_dict() for rate in self.rates],
+            "basis": self.basis_note,
         }
 
 
@@ -193,54 +216,73 @@ def _chain(amount, rates):
     return _CONTEXT.divide(numerator, denominator)
 
 
-def _preference(claim_status, source):
-    """Return a sort key: lower is preferred among rates of one pair on one date."""
-    status_rank = (
-        CLAIM_STATUS_ORDER.index(claim_status)
-        if claim_status in CLAIM_STATUS_ORDER
-        else len(CLAIM_STATUS_ORDER)
-    )
-    source_rank = SOURCE_ORDER.index(source) if source in SOURCE_ORDER else len(SOURCE_ORDER)
-    return (status_rank, source_rank, source)
+def _status_rank(claim_status):
+    if claim_status in CLAIM_STATUS_ORDER:
+        return CLAIM_STATUS_ORDER.index(claim_status)
+    return len(CLAIM_STATUS_ORDER)
+
+
+def source_order(base, quote):
+    """Return the sources of ``base``/``quote`` (either way round), most preferred first."""
+    own = SOURCE_ORDER.get((base, quote)) or SOURCE_ORDER.get((quote, base)) or ()
+    return (*own, *(source for source in FALLBACK_ORDER if source not in own))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One source's rates of one pair, by date (one rate a date: the best claim status)."""
+
+    dates: list
+    rates: list
+
+    def latest(self, on):
+        """Return the most recent rate on or before ``on``, or None."""
+        index = bisect_right(self.dates, on) - 1
+        return self.rates[index] if index >= 0 else None
 
 
 class RateTable:
-    """All exchange rates in memory, by pair and date, ready for any number of conversions."""
+    """All exchange rates in memory, by pair, source and date, ready for any number of
+    conversions. ``preferring(source)`` gives the same table with one source forced."""
 
     FIELDS = ("date", "base", "quote", "rate", "source", "source_url", "claim_status")
 
-    def __init__(self, rows: Iterable[dict]):
-        """Index ``rows`` (dicts with the keys of ``FIELDS``), keeping one rate per pair and
-        date: the preferred one."""
+    def __init__(self, rows: Iterable[dict], prefer=""):
+        """Index ``rows`` (dicts with the keys of ``FIELDS``): per pair and source, one rate a
+        date (the best claim status)."""
         best = {}
         for row in rows:
             if row["claim_status"] == ClaimStatus.DENIED:
                 continue
-            key = (row["base"], row["quote"], row["date"])
-            preference = _preference(row["claim_status"], row["source"])
-            if key not in best or preference < best[key][0]:
-                best[key] = (preference, row)
+            key = (row["base"], row["quote"], row["source"], row["date"])
+            rank = _status_rank(row["claim_status"])
+            if key not in best or rank < best[key][0]:
+                best[key] = (rank, row)
         # Translate each source's label once per table, not once per rate.
-        labels = {value: str(label) for value, label in ExchangeRate.Source.choices}
-        by_pair = {}
-        for (base, quote, _date), (_preference_key, row) in best.items():
-            by_pair.setdefault((base, quote), []).append(
+        labels = {value: str(label) for value, label in Source.choices}
+        by_series = {}
+        for (base, quote, source, _date), (_rank, row) in best.items():
+            by_series.setdefault((base, quote, source), []).append(
                 RateUsed(
                     base=base,
                     quote=quote,
                     rate=to_decimal(row["rate"]),
                     date=row["date"],
-                    source=labels.get(row["source"], row["source"]),
+                    source=labels.get(source, source),
                     source_url=row["source_url"],
                     claim_status=row["claim_status"],
+                    source_code=source,
                 )
             )
-        self._rates = {}
-        self._dates = {}
-        for pair, rates in by_pair.items():
+        self._series = {}  # (base, quote) -> [(source, Series)] in the pair's source order
+        for (base, quote, source), rates in by_series.items():
             rates.sort(key=lambda rate: rate.date)
-            self._rates[pair] = rates
-            self._dates[pair] = [rate.date for rate in rates]
+            series = Series([rate.date for rate in rates], rates)
+            self._series.setdefault((base, quote), []).append((source, series))
+        for (base, quote), sources in self._series.items():
+            order = source_order(base, quote)
+            sources.sort(key=lambda entry: order.index(entry[0]) if entry[0] in order else 99)
+        self.prefer = prefer
 
     @classmethod
     def load(cls, queryset=None):
@@ -248,25 +290,60 @@ class RateTable:
         queryset = ExchangeRate.objects.all() if queryset is None else queryset
         return cls(queryset.order_by().values(*cls.FIELDS))
 
-    def __len__(self):
-        return sum(len(rates) for rates in self._rates.values())
+    def preferring(self, source):
+        """Return this table with ``source`` forced wherever it has a rate on or before the
+        date (stale or not); the other pairs keep their order. "" gives the usual order."""
+        if source == self.prefer:
+            return self
+        table = RateTable((), prefer=source)
+        table._series = self._series
+        return table
 
-    def _latest_stored(self, base, quote, on):
-        """Return the most recent stored rate of base/quote on or before ``on``, or None."""
-        dates = self._dates.get((base, quote))
-        if not dates:
-            return None
-        index = bisect_right(dates, on) - 1
-        return self._rates[(base, quote)][index] if index >= 0 else None
+    def sources(self):
+        """Return the source codes with at least one rate, in the fallback order."""
+        held = {source for sources in self._series.values() for source, _series in sources}
+        return [source for source in FALLBACK_ORDER if source in held]
+
+    def __len__(self):
+        return sum(len(series.dates) for sources in self._series.values() for _, series in sources)
+
+    def _candidates(self, from_currency, to_currency, on):
+        """Yield, source by source in the pair's order, the most recent rate on or before ``on``
+        that takes ``from_currency`` to ``to_currency`` (stored either way round)."""
+        for base, quote, inverted in (
+            (from_currency, to_currency, False),
+            (to_currency, from_currency, True),
+        ):
+            for _source, series in self._series.get((base, quote), ()):
+                rate = series.latest(on)
+                if rate is not None:
+                    yield replace(rate, inverted=True) if inverted else rate
 
     def _leg(self, from_currency, to_currency, on):
-        """Return the rate taking ``from_currency`` to ``to_currency`` on ``on``: the more recent
-        of the direct and inverse rates (the direct one when both have the same date)."""
-        direct = self._latest_stored(from_currency, to_currency, on)
-        inverse = self._latest_stored(to_currency, from_currency, on)
-        if inverse is not None and (direct is None or inverse.date > direct.date):
-            return replace(inverse, inverted=True)
-        return direct
+        """Return the rate taking ``from_currency`` to ``to_currency`` on ``on``: the preferred
+        source's if forced and known; else the first source (in the pair's order) with a rate
+        within ``STALE_AFTER_DAYS``; else the most recent rate of any source."""
+        candidates = list(self._candidates(from_currency, to_currency, on))
+        if not candidates:
+            return None
+        if self.prefer:
+            forced = [rate for rate in candidates if rate.source_code == self.prefer]
+            if forced:
+                return max(forced, key=lambda rate: rate.date)
+        order = source_order(from_currency, to_currency)
+
+        def rank(rate):
+            return order.index(rate.source_code) if rate.source_code in order else len(order)
+
+        def status(rate):
+            return _status_rank(rate.claim_status)
+
+        fresh = [rate for rate in candidates if (on - rate.date).days <= STALE_AFTER_DAYS]
+        if fresh:
+            # The best source; of its direct and inverse rates, the more recent, then the
+            # better claim status, then the direct one.
+            return min(fresh, key=lambda r: (rank(r), -r.date.toordinal(), status(r), r.inverted))
+        return min(candidates, key=lambda r: (-r.date.toordinal(), rank(r), status(r), r.inverted))
 
     def _path(self, from_currency, to_currency, on):
         """Return the rates, in the order applied, that convert on ``on``; empty if none do."""
@@ -291,6 +368,27 @@ class RateTable:
         converted = _chain(amount, rates) if rates else None
         return Conversion(converted, from_currency, to_currency, on, rates, amount)
 
+    def _first(self, from_currency, to_currency):
+        """Return the first date with a rate of the pair, stored either way round, or None."""
+        dates = [
+            series.dates[0]
+            for pair in ((from_currency, to_currency), (to_currency, from_currency))
+            for _source, series in self._series.get(pair, ())
+        ]
+        return min(dates, default=None)
+
+    def first_date(self, from_currency, to_currency):
+        """Return the first date on which ``from_currency`` converts to ``to_currency`` (directly
+        or through USD), or None if it never does (a currency to itself: ``date.min``)."""
+        from_currency, to_currency = from_currency.upper(), to_currency.upper()
+        if from_currency == to_currency:
+            return datetime.date.min
+        found = [self._first(from_currency, to_currency)]
+        if USD not in (from_currency, to_currency):
+            legs = [self._first(from_currency, USD), self._first(USD, to_currency)]
+            found.append(None if None in legs else max(legs))
+        return min((day for day in found if day is not None), default=None)
+
     def latest_date(self, from_currency, to_currency):
         """Return the latest date with a rate on the path a conversion would use today, or None
         (also None for one currency to itself, which needs no rate)."""
@@ -300,17 +398,27 @@ class RateTable:
         rates = self._path(from_currency, to_currency, datetime.date.max)
         return max((rate.date for rate in rates), default=None)
 
-    def convert_at(self, amount, from_currency, to_currency, at, price_date=None):
-        """Return ``amount`` converted at ``at``: "price-date" (the rates of ``price_date``),
-        "latest" (the latest rates known for the pair) or a ``datetime.date``."""
+    def convert_at(
+        self, amount, from_currency, to_currency, at, price_date=None, precision=DatePrecision.DAY
+    ):
+        """Return ``amount`` converted at ``at``: "price-date" (the rates of ``price_date``,
+        known to ``precision``), "latest" (the latest rates known for the pair) or a
+        ``datetime.date``. At its own date, an undated price converts at the latest rates and a
+        price known to the month or year at the rates of the middle of that period; the
+        conversion's ``basis`` says so."""
         at = parse_at(at)
-        if at == AT_PRICE_DATE:
-            on = price_date
+        basis = ""
+        if at == AT_PRICE_DATE and price_date is None:
+            on, basis = self.latest_date(from_currency, to_currency), UNDATED
+        elif at == AT_PRICE_DATE:
+            on = middle_of_period(price_date, precision)
+            basis = precision if precision in (DatePrecision.MONTH, DatePrecision.YEAR) else ""
         elif at == AT_LATEST:
             on = self.latest_date(from_currency, to_currency) or price_date
         else:
             on = at
-        return self.convert(amount, from_currency, to_currency, on)
+        conversion = self.convert(amount, from_currency, to_currency, on)
+        return replace(conversion, basis=str(basis)) if basis else conversion
 
 
 def parse_at(value):

@@ -21,6 +21,18 @@ def truncate_date(value, precision):
     return value
 
 
+def middle_of_period(value, precision):
+    """Return the day a date known only to ``precision`` stands for when a rate is needed: the
+    15th of its month, 1 July of its year, the day itself when known to the day."""
+    if value is None:
+        return None
+    if precision == DatePrecision.MONTH:
+        return value.replace(day=15)
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=7, day=1)
+    return value
+
+
 def format_partial_date(value, precision, empty="date unknown"):
     """Return ``value`` written only as precisely as it is known: "28 September 2024",
     "March 2024" or "2024"."""

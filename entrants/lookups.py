@@ -33,9 +33,10 @@ def current():
     return per_data_version("lookups", read)
 
 
-def rate_table():
-    """Return every exchange rate, indexed for conversion (see ``RateTable``)."""
-    return current().rate_table
+def rate_table(prefer=""):
+    """Return every exchange rate, indexed for conversion (see ``RateTable``), with the source
+    ``prefer`` forced wherever it has a rate ("" for each pair's usual order)."""
+    return current().rate_table.preferring(prefer)
 
 
 def read():

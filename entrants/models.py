@@ -888,8 +888,10 @@ class ExchangeRate(TimestampedModel):
 
     class Source(models.TextChoices):
         SBP_INTERBANK = "sbp_interbank", _("SBP interbank close")
+        SBP_M2M = "sbp_m2m", _("SBP mark-to-market")
         SBP_OPEN_MARKET = "open_market", _("Open market (ECAP)")
         PBOC_PARITY = "pboc_parity", _("PBOC central parity")
+        ECB = "ecb", _("ECB reference rates (USD/CNY cross)")
         OFFSHORE_CNH = "offshore_cnh", _("Offshore yuan (CNH)")
         OTHER = "other", _("Other")
 

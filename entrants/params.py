@@ -1,6 +1,6 @@
 """The request parameters that are not filters, parsed by Django forms: a list's ``sort``,
-``page`` and ``format``; the currency switch's ``currency`` and ``at``; ``/convert/``'s
-``amount``, ``from``, ``to`` and ``date``.
+``page`` and ``format``; the currency switch's ``currency``, ``at`` and ``rates`` (a source to
+force, ``rates=ecb``); ``/convert/``'s ``amount``, ``from``, ``to``, ``date`` and ``rates``.
 
 A list or page with a parameter it cannot use shows itself with that parameter's default and
 says what it ignored (``Params.errors``); ``/convert/`` and the exports answer 400 instead.
@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
+
+from entrants.models import ExchangeRate
 
 DISPLAY_CURRENCIES = ("PKR", "USD", "CNY")
 DEFAULT_CURRENCY = "PKR"
@@ -64,12 +66,27 @@ class ListForm(forms.Form):
         return value
 
 
+def clean_rates_source(value):
+    """Return a rate source's code ("" for the usual order of sources); refuse others."""
+    value = (value or "").strip().lower()
+    if value and value not in ExchangeRate.Source.values:
+        raise forms.ValidationError(
+            f"“{shown(value)}” is not a rate source, so each pair uses its usual order of "
+            f"sources. Sources: {', '.join(ExchangeRate.Source.values)}."
+        )
+    return value
+
+
 class CurrencyForm(forms.Form):
-    """``currency`` to show amounts in and ``at``: the rates of each price's date, the latest
-    rates or those of a date."""
+    """``currency`` to show amounts in, ``at`` (the rates of each price's date, the latest
+    rates or those of a date) and ``rates`` (a source to use wherever it has a rate)."""
 
     currency = forms.CharField(required=False, strip=True)
     at = forms.CharField(required=False, strip=True)
+    rates = forms.CharField(required=False, strip=True)
+
+    def clean_rates(self):
+        return clean_rates_source(self.cleaned_data["rates"])
 
     def clean_currency(self):
         value = (self.cleaned_data["currency"] or DEFAULT_CURRENCY).upper()
@@ -94,7 +111,9 @@ class CurrencyForm(forms.Form):
 
 
 LIST_DEFAULTS = {"sort": "", "page": 1, "format": "html"}
-CURRENCY_DEFAULTS = {"currency": DEFAULT_CURRENCY, "at": AT_CHOICES[0]}
+CURRENCY_DEFAULTS = {"currency": DEFAULT_CURRENCY, "at": AT_CHOICES[0], "rates": ""}
+#: The choices of the "Rates from" switch: the usual order, or one source forced.
+RATE_CHOICES = (("", "the best source of each pair"), *ExchangeRate.Source.choices)
 
 
 @dataclass
@@ -107,7 +126,9 @@ class Params:
     format: str = "html"
     currency: str = DEFAULT_CURRENCY
     at: object = AT_CHOICES[0]
+    rates: str = ""
     errors: list = field(default_factory=list)
+    rate_choices = RATE_CHOICES
 
     @classmethod
     def parse(cls, query, sortable=None, default_sort=""):
@@ -134,10 +155,14 @@ class Params:
     @property
     def at_label(self):
         if self.at == "latest":
-            return "at the latest rates known"
-        if isinstance(self.at, datetime.date):
-            return f"at the rates of {self.at:%-d %B %Y}"
-        return "at the rates of each price's own date"
+            label = "at the latest rates known"
+        elif isinstance(self.at, datetime.date):
+            label = f"at the rates of {self.at:%-d %B %Y}"
+        else:
+            label = "at the rates of each price's own date"
+        if self.rates:
+            label += f" ({ExchangeRate.Source(self.rates).label} where it has a rate)"
+        return label
 
 
 class CurrencyCodeField(forms.CharField):
@@ -161,6 +186,7 @@ class ConvertForm(forms.Form):
     from_ = CurrencyCodeField(required=False)
     to = CurrencyCodeField(required=False)
     date = forms.CharField(required=False, strip=True)
+    rates = forms.CharField(required=False, strip=True)
 
     def __init__(self, data, **kwargs):
         # "from" is a keyword in Python: the field is ``from_`` and reads the parameter "from".
@@ -180,6 +206,9 @@ class ConvertForm(forms.Form):
                 f"“{shown(text)}” is too large: amounts below 1,000,000,000,000,000 are converted."
             )
         return amount
+
+    def clean_rates(self):
+        return clean_rates_source(self.cleaned_data["rates"])
 
     def clean_date(self):
         text = self.cleaned_data["date"]

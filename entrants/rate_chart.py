@@ -7,13 +7,18 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from entrants.charts import MARKET_COLOURS, TABLE_ROWS, Chart, escape_hover, finish, omission
+from entrants.currency import source_order
 from entrants.models import ExchangeRate
 
 RATE_PAIRS = [("USD", "PKR"), ("USD", "CNY"), ("CNY", "PKR")]
 # The cross through USD takes, on each date, one rate of each USD pair: that of the first source
-# in the order of ``ExchangeRate.Source`` (the central banks' figures before the markets').
+# in the pair's order (``entrants.currency.source_order``: the central banks' before the
+# markets').
 SOURCE_ORDER = list(ExchangeRate.Source.values)
 SOURCE_COLOURS = dict(zip(SOURCE_ORDER, MARKET_COLOURS, strict=False))
+#: A line with more points than this is drawn without a marker per point (the ECB's daily
+#: series has thousands).
+MARKERS_UP_TO = 400
 CROSS = "cross through USD"
 CROSS_NAME = "Cross through USD"
 CROSS_COLOUR = "#555f6d"
@@ -53,7 +58,9 @@ def rate_history(rates):
 
     def first_source(pair):
         chosen = {}
-        for source in sorted(stored[pair], key=source_rank, reverse=True):
+        order = source_order(*pair)
+        ranked = sorted(stored[pair], key=lambda s: order.index(s) if s in order else len(order))
+        for source in reversed(ranked):
             chosen.update(stored[pair][source])
         return chosen
 
@@ -144,7 +151,7 @@ def rate_history(rates):
                     showlegend=source not in in_legend,
                     x=[day.isoformat() for day, _ in line],
                     y=[float(value) for _, value in line],
-                    mode="lines+markers",
+                    mode="lines+markers" if len(line) <= MARKERS_UP_TO else "lines",
                     line={
                         "color": CROSS_COLOUR
                         if source == CROSS

@@ -2,8 +2,10 @@
 selected up front, and the timelines of the detail pages."""
 
 import datetime
+import operator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
 from itertools import chain
 
 from django.db.models import (
@@ -64,6 +66,33 @@ def _count_every_model():
     ]
     counts = {row["counted"]: row["n"] for row in parts[0].union(*parts[1:], all=True)}
     return [(model._meta, counts.get(index, 0)) for index, model in enumerate(COUNTED_MODELS)]
+
+
+def unconvertible_prices(table, currencies):
+    """Return {currency: how many prices cannot be converted into it at their own date} for
+    each of ``currencies``, with ``table`` (a ``RateTable``): a price converts from the first
+    date its pair has a rate, and an undated one whenever the pair has any. One query, once
+    per data version and choice of source."""
+
+    def compute():
+        quoted = list(PricePoint.objects.order_by().values_list("currency", flat=True).distinct())
+        counts, none = {}, {}
+        for target in currencies:
+            conditions = []
+            for code in quoted:
+                first = table.first_date(code, target)
+                if first is None:
+                    conditions.append(Q(currency=code))
+                elif first > datetime.date.min:
+                    conditions.append(Q(currency=code, date__lt=first))
+            if conditions:
+                counts[target] = Count("pk", filter=reduce(operator.or_, conditions))
+            else:
+                none[target] = 0
+        found = {**none, **(PricePoint.objects.aggregate(**counts) if counts else {})}
+        return {target: found[target] for target in currencies}
+
+    return per_data_version(f"unconvertible-prices-{table.prefer}", compute)
 
 
 def news_for_list():

@@ -72,13 +72,15 @@ def converted_cell(conversion, currency):
         )
     text = format_amount(conversion.amount, currency)
     if conversion.stale:
-        return format_html(
+        text = format_html(
             '{}<small class="note stale">rate {} days old</small>', text, conversion.age_days
         )
-    if currency == "PKR":
-        return format_html(
+    elif currency == "PKR":
+        text = format_html(
             '{}<small class="note">{}</small>', text, format_lakh_crore(conversion.amount)
         )
+    if conversion.basis_note:
+        text = format_html('{}<small class="note">{}</small>', text, conversion.basis_note)
     return text
 
 
@@ -86,13 +88,14 @@ def rates_summary(conversion):
     """The rates a conversion used, "USD/PKR 278.5 (2024-03-28, sbp)", or why there are none."""
     if conversion is None or conversion.missing:
         return "no rate"
-    return (
+    summary = (
         "; ".join(
             f"{rate.pair} {rate.rate.normalize():f} ({rate.date}, {rate.source})"
             for rate in conversion.rates
         )
         or "same currency"
     )
+    return f"{summary} ({conversion.basis_note})" if conversion.basis_note else summary
 
 
 class TrackerTable(tables.Table):

@@ -46,12 +46,13 @@ from entrants.models import (
 from entrants.paginators import BoundedPaginator
 from entrants.params import DISPLAY_CURRENCIES, ConvertForm, Params
 from entrants.price_history_chart import price_history
+from entrants.rate_coverage import rate_coverage
 
 # The parameters every list reads besides its filters, and those of the pages with a
 # currency switch; the page cache stores only pages whose parameters are all known.
 LIST_PARAMETERS = ("sort", "page", "format")
-CURRENCY_PARAMETERS = ("currency", "at")
-CONVERT_PARAMETERS = ("amount", "from", "to", "date")
+CURRENCY_PARAMETERS = ("currency", "at", "rates")
+CONVERT_PARAMETERS = ("amount", "from", "to", "date", "rates")
 CHUNK_SIZE = 2000
 PAGE_SIZE = 25
 
@@ -123,6 +124,9 @@ class ListPage(View):
     def get_chart(self, rows, params, queryset):
         return None
 
+    def get_coverage(self, queryset):
+        return None
+
     def ordering(self, sort):
         """The ORDER BY of ``sort`` (a column's ``order_by``, reversed for ``-``), or None for
         a column sorted in Python."""
@@ -140,7 +144,7 @@ class ListPage(View):
         errors = params.errors + (filter_errors(filterset) if filterset.is_bound else [])
         if errors and params.format != "html":
             return exports.error_response(errors)
-        self.rates = lookups.rate_table() if self.uses_currency else None
+        self.rates = lookups.rate_table(params.rates) if self.uses_currency else None
         bounds = [
             filterset.form.cleaned_data.get(name) if filterset.is_bound else None
             for name in self.amount_range
@@ -185,6 +189,7 @@ class ListPage(View):
             "facets": facets,
             "currencies": DISPLAY_CURRENCIES if self.uses_currency else (),
             "chart": self.get_chart(records, params, filterset.qs),
+            "coverage": self.get_coverage(filterset.qs),
             "querystring": querystring_without(request.GET, "page", "format"),
             "headers": column_headers(table, request.GET, params.sort, self.sortable()),
         }
@@ -220,7 +225,11 @@ class ListPage(View):
     def export_meta(self, params):
         meta = {"list": self.title}
         if self.uses_currency:
-            meta |= {"currency": params.currency, "at": str(params.at)}
+            meta |= {
+                "currency": params.currency,
+                "at": str(params.at),
+                "rates": params.rates or "best",
+            }
         return meta
 
 
@@ -440,6 +449,9 @@ class RateListView(ListPage):
         # The whole filtered history, not only the page's rates: a rate chart is its trend.
         return rate_chart.rate_history(list(queryset))
 
+    def get_coverage(self, queryset):
+        return rate_coverage(queryset.order_by().only("date", "base", "quote", "source"))
+
 
 # --- Detail pages -------------------------------------------------------------------------------
 
@@ -458,7 +470,7 @@ def company_detail(request, slug):
 def model_detail(request, slug):
     data = found_or_404(selectors.model_detail(slug))
     params = Params.parse(request.GET)
-    rates = lookups.rate_table()
+    rates = lookups.rate_table(params.rates)
     convert_prices(data["prices"], rates, params)
     return render_page(
         request,
@@ -478,7 +490,12 @@ def price_history_chart(vehicle_model, rates, params):
     convert = rates.convert_at
     for price in series.rows:
         price.converted = convert(
-            price.amount, price.currency, params.currency, params.at, price.date
+            price.amount,
+            price.currency,
+            params.currency,
+            params.at,
+            price.date,
+            price.date_precision,
         )
     for day in series.daily or ():
         day.converted_low = convert(day.low, day.currency, params.currency, params.at, day.date)
@@ -492,7 +509,7 @@ def model_price_history(request, slug):
     params = Params.parse(request.GET)
     if params.errors:
         return exports.error_response(params.errors)
-    chart = price_history_chart(vehicle_model, lookups.rate_table(), params)
+    chart = price_history_chart(vehicle_model, lookups.rate_table(params.rates), params)
     return JsonResponse(
         {
             "title": chart.title,
@@ -525,10 +542,12 @@ def event_detail(request, uuid):
 def price_detail(request, uuid):
     price = found_or_404(selectors.fact_detail(PricePoint, uuid))
     params = Params.parse(request.GET)
-    rates = lookups.rate_table()
+    rates = lookups.rate_table(params.rates)
     convert_prices([price], rates, params)
     conversions = [
-        rates.convert_at(price.amount, price.currency, code, params.at, price.date)
+        rates.convert_at(
+            price.amount, price.currency, code, params.at, price.date, price.date_precision
+        )
         for code in DISPLAY_CURRENCIES
         if code != price.currency
     ]
@@ -571,7 +590,8 @@ def home(request):
     rows = selectors.overview(prices=OVERVIEW_PRICES, events=OVERVIEW_EVENTS)
     prices = rows["prices"]
     prices.sort(key=lambda p: (p.vehicle_model.maker.name, p.date is not None, p.date or 0))
-    convert_prices(prices, lookups.rate_table(), params)
+    rates = lookups.rate_table(params.rates)
+    convert_prices(prices, rates, params)
     events = rows["events"]
     events.reverse()
     return render_page(
@@ -591,6 +611,7 @@ def home(request):
             "overview_prices": OVERVIEW_PRICES,
             "overview_events": OVERVIEW_EVENTS,
             "rate_chart": rate_chart.rate_history(lookups.current().rates),
+            "unconvertible": selectors.unconvertible_prices(rates, DISPLAY_CURRENCIES),
         },
     )
 
@@ -603,7 +624,8 @@ def convert(request):
             {"errors": form.error_messages()}, status=400, json_dumps_params={"ensure_ascii": False}
         )
     amount, source, target, on = (form.cleaned_data[k] for k in ("amount", "from_", "to", "date"))
-    conversion = lookups.rate_table().convert(amount, source, target, on)
+    rates = lookups.rate_table(form.cleaned_data["rates"])
+    conversion = rates.convert(amount, source, target, on)
     data = conversion.as_dict()
     # Rounded to the currency's minor unit, as the exports are; the rates are exact.
     data["amount"] = export_value(to_minor_unit(conversion.amount, target))

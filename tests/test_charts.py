@@ -50,15 +50,14 @@ def test_the_price_comparison_says_which_prices_it_leaves_out_and_why():
 
     chart = charts.price_comparison(prices, "USD", "at the rates of each price's own date")
 
-    assert [o.note for o in chart.omitted] == [
-        "2 prices not drawn: no USD rate for their dates",
-        "1 price not drawn: no date",
-    ]
-    assert [o.href for o in chart.omitted] == ["#price-chart-no-rate", "#price-chart-no-date"]
-    no_rate, no_date = chart.omitted
-    assert no_rate.rows == chart.rows[1:3] and no_date.rows == [chart.rows[3]]
-    assert chart.drawn_rows == [chart.rows[0]]
-    assert bar_labels(chart.figure) == [f"{drawn.vehicle_model} (CN)"]
+    assert [o.note for o in chart.omitted] == ["2 prices not drawn: no USD rate for their dates"]
+    assert [o.href for o in chart.omitted] == ["#price-chart-no-rate"]
+    assert chart.omitted[0].rows == chart.rows[1:3]
+    # The undated price is drawn at the latest rates, and its bar says so.
+    assert chart.drawn_rows == [chart.rows[0], chart.rows[3]]
+    assert len(bar_labels(chart.figure)) == 2
+    hovers = [text for trace in chart.figure["data"] for text in trace["hovertext"]]
+    assert sum("Undated: at the rates of" in text for text in hovers) == 1
 
 
 def test_one_price_left_out_is_named_in_the_singular_and_a_chosen_date_is_named():

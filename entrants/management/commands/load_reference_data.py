@@ -1,5 +1,6 @@
-"""Load the reference data in fixtures/ unless this exact set has been loaded already; each
-record loaded that has no history yet gets its first version, "Loaded from reference data"."""
+"""Load the reference data in fixtures/ (the YAML fixtures, then the curated exchange-rate
+series of fixtures/rates/*.csv) unless this exact set has been loaded already; each record
+loaded that has no history yet gets its first version, "Loaded from reference data"."""
 
 import hashlib
 
@@ -13,6 +14,8 @@ from django.utils.translation import ngettext
 
 from entrants.history import REFERENCE_DATA, FirstVersions, change_reason
 from entrants.models import ReferenceDataLoad
+from entrants.rates import RateSourceError, curated
+from entrants.rates.store import store
 
 
 def records(count):
@@ -25,6 +28,11 @@ def fixture_files():
     if not files:
         raise CommandError(f"No fixtures found in {', '.join(map(str, settings.FIXTURE_DIRS))}.")
     return files
+
+
+def rate_files():
+    """Return the curated rate series (CSV, with the sentence that states each rate)."""
+    return curated.default_files()
 
 
 def checksum(files):
@@ -53,7 +61,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, **options):
         files = fixture_files()
-        digest = checksum(files)
+        digest = checksum(files + rate_files())
         last = ReferenceDataLoad.objects.order_by("-loaded_at").first()
         if last and last.checksum == digest and not force:
             loaded_at = timezone.localtime(last.loaded_at)
@@ -76,5 +84,11 @@ class Command(BaseCommand):
                 call_command(loader, *[str(path) for path in files], verbosity=options["verbosity"])
             first_versions.write(REFERENCE_DATA)
             count = loader.loaded_object_count
+            try:
+                rates = store(curated.fetch(), reason=REFERENCE_DATA)
+            except RateSourceError as error:
+                raise CommandError(f"The curated rates in fixtures/rates/: {error}") from error
+            self.stdout.write(f"Curated exchange rates: {rates}.")
+            count += rates.total
             ReferenceDataLoad.objects.create(checksum=digest, object_count=count)
         self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({records(count)})."))

@@ -112,6 +112,16 @@ class TrackerTable(tables.Table):
         self.params = params
         super().__init__(data, **kwargs)
 
+    def body(self):
+        """Yield each row's cells as (column label, ``<td>`` attributes, cell): the label and
+        attributes of a column are built once per table, not once per cell (they depend on
+        the column only: no callable attributes here)."""
+        columns = [
+            (column.name, column.header, column.attrs["td"].as_html()) for column in self.columns
+        ]
+        for row in self.rows:
+            yield [(label, attrs, row.get_cell(name)) for name, label, attrs in columns]
+
 
 class FactTable(TrackerTable):
     """A table of facts: date as precisely as known, claim status, source."""

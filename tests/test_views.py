@@ -10,7 +10,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from entrants.models import ClaimStatus, Company, MarketEvent, Partnership, VehicleModel
+from entrants.models import (
+    ClaimStatus,
+    Company,
+    ExchangeRate,
+    MarketEvent,
+    Partnership,
+    VehicleModel,
+)
 from tests import factories
 from tests.responses import body, json_of
 
@@ -83,12 +90,20 @@ def test_prices_at_price_date_use_the_march_rates(client, reference_data):
 
 
 def test_prices_without_any_rate_say_no_rate(client, reference_data):
-    # The BYD Seal was priced in May 2022; the reference data has no rates that old.
+    # The reference rates start in 2019: a price of 2015 has none to convert with.
+    factories.PricePointFactory(
+        vehicle_model=VehicleModel.objects.get(slug="byd-seal"),
+        amount=Decimal("199800"),
+        currency="CNY",
+        date=datetime.date(2015, 6, 1),
+    )
     response = client.get("/prices/", {"model": "byd-seal"})
     assert "no rate" in response.content.decode()
-    assert all(
-        row["converted_amount"] is None for row in rows(client, "/prices/", model="byd-seal")
-    )
+    converted = {
+        row["date"]: row["converted_amount"] for row in rows(client, "/prices/", model="byd-seal")
+    }
+    assert converted.pop("2015-06-01") is None
+    assert None not in converted.values()
 
 
 def test_seed_usd_conversion_is_flagged_and_pkr_is_not(client, reference_data):
@@ -129,7 +144,7 @@ def test_convert_refuses_bad_input_in_words(client, params, message):
 
 def test_convert_with_no_rate_says_so_without_a_number(client, reference_data):
     response = client.get(
-        "/convert/", {"amount": "1", "from": "CNY", "to": "PKR", "date": "2020-01-01"}
+        "/convert/", {"amount": "1", "from": "CNY", "to": "PKR", "date": "2015-01-01"}
     )
     assert response.status_code == 404
     assert response.json()["amount"] is None
@@ -649,7 +664,8 @@ def test_detail_query_count_is_constant_as_rows_grow(client, page_name):
 
 
 def test_rates_list_filters_and_exports_with_sources(client, reference_data):
-    results = rows(client, "/rates/", base="USD", quote="PKR", date_after="2024-09-01")
+    september = {"date_after": "2024-09-20", "date_before": "2024-09-30"}
+    results = rows(client, "/rates/", base="USD", quote="PKR", **september)
     assert [row["date"] for row in results] == ["2024-09-27", "2024-09-26", "2024-09-25"]
     assert all(row["source_url"].startswith("http") for row in results)
     assert client.get("/rates/", {"sort": "nonsense"}).status_code == 200
@@ -657,5 +673,7 @@ def test_rates_list_filters_and_exports_with_sources(client, reference_data):
 
 def test_prices_at_latest_use_the_latest_rates(client, reference_data):
     result = rows(client, "/prices/", model="xiaomi-su7", currency="USD", at="latest")[0]
-    assert "2024-09-27" in result["rates_used"]
-    assert abs(Decimal(result["converted_amount"]) - Decimal("30798")) <= 1
+    newest = ExchangeRate.objects.filter(base="USD", quote="CNY").latest("date")
+    assert f"{newest.rate.normalize():f} ({newest.date}" in result["rates_used"]
+    expected = Decimal(215900) / newest.rate
+    assert abs(Decimal(result["converted_amount"]) - expected) <= Decimal("0.01")

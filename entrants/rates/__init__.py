@@ -17,9 +17,24 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+#: Problems listed before "… and N more".
+SHOWN_PROBLEMS = 10
+
 
 class RateSourceError(Exception):
     """A source that cannot be read, or holds data that cannot be stored, said in words."""
+
+    @classmethod
+    def listing(cls, problems, what="row", origin=""):
+        """Return the error for ``problems`` (one sentence each): how many, nothing written,
+        the first ``SHOWN_PROBLEMS`` of them."""
+        shown = problems[:SHOWN_PROBLEMS]
+        more = len(problems) - len(shown)
+        return cls(
+            f"{origin + ': ' if origin else ''}{len(problems)} bad {what}(s), nothing written:\n  "
+            + "\n  ".join(shown)
+            + (f"\n  … and {more} more." if more else "")
+        )
 
 
 @dataclass(frozen=True)

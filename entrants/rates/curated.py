@@ -19,13 +19,13 @@ from entrants.models import ClaimStatus, ExchangeRate
 from entrants.rates import FetchedRate, RateSourceError
 
 COLUMNS = ("date", "base", "quote", "rate", "source", "source_url", "quote_text")
-SHOWN_PROBLEMS = 10
 REPORTED = "Reported in the news: "
 
 
 def default_files():
-    """The curated series that ship with the reference data."""
-    return sorted((Path(settings.BASE_DIR) / "fixtures" / "rates").glob("*.csv"))
+    """The curated series that ship with the reference data (``rates/*.csv`` beside the
+    fixtures, in each of ``FIXTURE_DIRS``)."""
+    return sorted(path for d in settings.FIXTURE_DIRS for path in (Path(d) / "rates").glob("*.csv"))
 
 
 def fetch(since=None, offline=True, path=None):
@@ -47,13 +47,7 @@ def fetch(since=None, offline=True, path=None):
                 kept[rate.key] = rate
     rates = [rate for rate in kept.values() if since is None or rate.date >= since]
     if problems:
-        shown = problems[:SHOWN_PROBLEMS]
-        more = len(problems) - len(shown)
-        raise RateSourceError(
-            f"{len(problems)} bad row(s), nothing written:\n  "
-            + "\n  ".join(shown)
-            + (f"\n  … and {more} more." if more else "")
-        )
+        raise RateSourceError.listing(problems, "row")
     return sorted(rates, key=lambda rate: (rate.date, rate.base, rate.quote, rate.source))
 
 

@@ -28,8 +28,6 @@ SOURCE = "ecb"
 CROSS_PLACES = Decimal("0.0001")
 MISSING = {"", "N/A"}
 DOWNLOAD_TIMEOUT_SECONDS = 60
-#: Problems listed before "and N more".
-SHOWN_PROBLEMS = 10
 
 
 def fetch(since=None, offline=False, path=None):
@@ -144,11 +142,5 @@ def parse(text, since, origin):
             )
         )
     if problems:
-        shown = problems[:SHOWN_PROBLEMS]
-        more = len(problems) - len(shown)
-        raise RateSourceError(
-            f"{origin}: {len(problems)} bad row(s), nothing written:\n  "
-            + "\n  ".join(shown)
-            + (f"\n  … and {more} more." if more else "")
-        )
+        raise RateSourceError.listing(problems, "row", origin=origin)
     return sorted(rates, key=lambda rate: rate.date)

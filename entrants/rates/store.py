@@ -20,7 +20,6 @@ from entrants.rates import RateSourceError
 
 UPDATED_FIELDS = ("rate", "source_url", "claim_status", "notes")
 BATCH_SIZE = 500
-SHOWN_PROBLEMS = 10
 
 
 @dataclass
@@ -74,13 +73,7 @@ def checked(rates):
         else:
             records.append(record)
     if problems:
-        shown = problems[:SHOWN_PROBLEMS]
-        more = len(problems) - len(shown)
-        raise RateSourceError(
-            f"{len(problems)} bad rate(s), nothing written:\n  "
-            + "\n  ".join(shown)
-            + (f"\n  … and {more} more." if more else "")
-        )
+        raise RateSourceError.listing(problems, "rate")
     return records
 
 

@@ -84,11 +84,12 @@ class Command(BaseCommand):
                 call_command(loader, *[str(path) for path in files], verbosity=options["verbosity"])
             first_versions.write(REFERENCE_DATA)
             count = loader.loaded_object_count
-            try:
-                rates = store(curated.fetch(), reason=REFERENCE_DATA)
-            except RateSourceError as error:
-                raise CommandError(f"The curated rates in fixtures/rates/: {error}") from error
-            self.stdout.write(f"Curated exchange rates: {rates}.")
-            count += rates.total
+            if rate_files():
+                try:
+                    rates = store(curated.fetch(), reason=REFERENCE_DATA)
+                except RateSourceError as error:
+                    raise CommandError(f"The curated rates in fixtures/rates/: {error}") from error
+                self.stdout.write(f"Curated exchange rates: {rates}.")
+                count += rates.total
             ReferenceDataLoad.objects.create(checksum=digest, object_count=count)
         self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({records(count)})."))

@@ -959,7 +959,9 @@ class ExchangeRate(TimestampedModel):
 
 
 class MarketEvent(Fact):
-    """Something that happened in the market: a launch, an entry, an assembly start, a policy."""
+    """Something that happened in the market: a launch, an entry, an assembly start, a policy, a
+    charging station, a sales figure, an arrival of vehicles of no known model, or a company's
+    announcement or claim that names no speaker (a named person's words are a Statement)."""
 
     url_name = "event"
 
@@ -972,6 +974,10 @@ class MarketEvent(Fact):
         MEETING = "meeting", _("Meeting")
         POLICY = "policy", _("Policy")
         MILESTONE = "milestone", _("Production or sales milestone")
+        SALES = "sales", _("Sales or market figure")
+        CHARGING = "charging", _("Charging network")
+        IMPORT = "import", _("Import or arrival")
+        ANNOUNCEMENT = "announcement", _("Announcement or claim")
         OTHER = "other", _("Other")
 
     kind = models.CharField(max_length=20, choices=Kind)

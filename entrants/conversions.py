@@ -5,18 +5,19 @@ sort on a converted amount (done in Python: the database holds amounts as quoted
 from entrants.currency import check_stated
 
 
+def conversion(price, rates, currency, at):
+    """Return ``price`` converted into ``currency`` at ``at`` (its own date, or a chosen day),
+    at the rates of the middle of its period when its date is known only to the month or year."""
+    return rates.convert_at(
+        price.amount, price.currency, currency, at, price.date, price.date_precision
+    )
+
+
 def convert_prices(prices, rates, params):
     """Give each price ``converted`` (into ``params.currency`` at ``params.at``) and
     ``stated_checks``: each stated conversion with how it compares with the rates of its date."""
     for price in prices:
-        price.converted = rates.convert_at(
-            price.amount,
-            price.currency,
-            params.currency,
-            params.at,
-            price.date,
-            price.date_precision,
-        )
+        price.converted = conversion(price, rates, params.currency, params.at)
         price.stated_checks = [
             (
                 stated,
@@ -39,10 +40,7 @@ def convert_lowest_prices(models, rates, params):
     when none of them has a rate), and ``converted`` (the same, for the shared filter/sort)."""
     for model in models:
         conversions = [
-            rates.convert_at(
-                p.amount, p.currency, params.currency, params.at, p.date, p.date_precision
-            )
-            for p in model.prices.all()
+            conversion(price, rates, params.currency, params.at) for price in model.prices.all()
         ]
         known = [c for c in conversions if not c.missing]
         model.lowest_price = model.converted = min(known, key=lambda c: c.amount, default=None)

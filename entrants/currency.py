@@ -32,6 +32,9 @@ USD = "USD"
 
 #: A rate older than this many days before the requested date makes a conversion stale.
 STALE_AFTER_DAYS = 7
+#: Paths (the rates a conversion uses) a table remembers, per pair and date, before it starts
+#: afresh: enough for every day of decades of several pairs.
+MAX_REMEMBERED_PATHS = 100_000
 
 #: Largest gap, relative to the computed value, that a stated conversion may have (0.1%).
 STATED_RELATIVE_TOLERANCE = Decimal("0.001")
@@ -283,6 +286,8 @@ class RateTable:
             order = source_order(base, quote)
             sources.sort(key=lambda entry: order.index(entry[0]) if entry[0] in order else 99)
         self.prefer = prefer
+        self._ranks = {}
+        self._paths = {}
 
     @classmethod
     def load(cls, queryset=None):
@@ -297,6 +302,7 @@ class RateTable:
             return self
         table = RateTable((), prefer=source)
         table._series = self._series
+        table._ranks = self._ranks
         return table
 
     def sources(self):
@@ -308,45 +314,78 @@ class RateTable:
         return sum(len(series.dates) for sources in self._series.values() for _, series in sources)
 
     def _candidates(self, from_currency, to_currency, on):
-        """Yield, source by source in the pair's order, the most recent rate on or before ``on``
-        that takes ``from_currency`` to ``to_currency`` (stored either way round)."""
-        for base, quote, inverted in (
-            (from_currency, to_currency, False),
-            (to_currency, from_currency, True),
+        """Return, source by source in the pair's order, (rate, inverted) for the most recent
+        rate on or before ``on`` that takes ``from_currency`` to ``to_currency`` (stored either
+        way round; ``inverted`` when stored the other way)."""
+        found = []
+        for pair, inverted in (
+            ((from_currency, to_currency), False),
+            ((to_currency, from_currency), True),
         ):
-            for _source, series in self._series.get((base, quote), ()):
+            for _source, series in self._series.get(pair, ()):
                 rate = series.latest(on)
                 if rate is not None:
-                    yield replace(rate, inverted=True) if inverted else rate
+                    found.append((rate, inverted))
+        return found
+
+    def _rank(self, from_currency, to_currency):
+        """Return {source code: its place in the pair's order}, built once per pair."""
+        pair = (from_currency, to_currency)
+        rank = self._ranks.get(pair)
+        if rank is None:
+            rank = {source: index for index, source in enumerate(source_order(*pair))}
+            self._ranks[pair] = rank
+        return rank
 
     def _leg(self, from_currency, to_currency, on):
         """Return the rate taking ``from_currency`` to ``to_currency`` on ``on``: the preferred
         source's if forced and known; else the first source (in the pair's order) with a rate
         within ``STALE_AFTER_DAYS``; else the most recent rate of any source."""
-        candidates = list(self._candidates(from_currency, to_currency, on))
+        candidates = self._candidates(from_currency, to_currency, on)
         if not candidates:
             return None
+        chosen = None
         if self.prefer:
-            forced = [rate for rate in candidates if rate.source_code == self.prefer]
+            forced = [entry for entry in candidates if entry[0].source_code == self.prefer]
             if forced:
-                return max(forced, key=lambda rate: rate.date)
-        order = source_order(from_currency, to_currency)
+                chosen = max(forced, key=lambda entry: entry[0].date)
+        if chosen is None:
+            order = self._rank(from_currency, to_currency)
+            unranked = len(order)
 
-        def rank(rate):
-            return order.index(rate.source_code) if rate.source_code in order else len(order)
+            def rank(entry):
+                return order.get(entry[0].source_code, unranked)
 
-        def status(rate):
-            return _status_rank(rate.claim_status)
+            def status(entry):
+                return _status_rank(entry[0].claim_status)
 
-        fresh = [rate for rate in candidates if (on - rate.date).days <= STALE_AFTER_DAYS]
-        if fresh:
-            # The best source; of its direct and inverse rates, the more recent, then the
-            # better claim status, then the direct one.
-            return min(fresh, key=lambda r: (rank(r), -r.date.toordinal(), status(r), r.inverted))
-        return min(candidates, key=lambda r: (-r.date.toordinal(), rank(r), status(r), r.inverted))
+            fresh = [entry for entry in candidates if (on - entry[0].date).days <= STALE_AFTER_DAYS]
+            if fresh:
+                # The best source; of its direct and inverse rates, the more recent, then the
+                # better claim status, then the direct one.
+                chosen = min(
+                    fresh, key=lambda e: (rank(e), -e[0].date.toordinal(), status(e), e[1])
+                )
+            else:
+                chosen = min(
+                    candidates, key=lambda e: (-e[0].date.toordinal(), rank(e), status(e), e[1])
+                )
+        rate, inverted = chosen
+        return replace(rate, inverted=True) if inverted else rate
 
     def _path(self, from_currency, to_currency, on):
-        """Return the rates, in the order applied, that convert on ``on``; empty if none do."""
+        """Return the rates, in the order applied, that convert on ``on``; empty if none do.
+        Remembered per pair and date: a chart converts thousands of prices, many of a date."""
+        key = (from_currency, to_currency, on)
+        path = self._paths.get(key)
+        if path is None:
+            path = self._find_path(from_currency, to_currency, on)
+            if len(self._paths) >= MAX_REMEMBERED_PATHS:
+                self._paths.clear()
+            self._paths[key] = path
+        return path
+
+    def _find_path(self, from_currency, to_currency, on):
         leg = self._leg(from_currency, to_currency, on)
         if leg is not None:
             return (leg,)

@@ -15,7 +15,13 @@ from django.utils.cache import patch_cache_control
 from django.views import View
 
 from entrants import charts, exports, lookups, rate_chart, selectors, tables
-from entrants.conversions import convert_lowest_prices, convert_prices, sort_by_amount, within
+from entrants.conversions import (
+    conversion,
+    convert_lowest_prices,
+    convert_prices,
+    sort_by_amount,
+    within,
+)
 from entrants.currency import format_amount, format_lakh_crore, to_minor_unit
 from entrants.exports import export_value
 from entrants.facets import Facet, Total, facet_counts, facet_counts_of
@@ -489,14 +495,7 @@ def price_history_chart(vehicle_model, rates, params):
     series = selectors.price_series(vehicle_model)
     convert = rates.convert_at
     for price in series.rows:
-        price.converted = convert(
-            price.amount,
-            price.currency,
-            params.currency,
-            params.at,
-            price.date,
-            price.date_precision,
-        )
+        price.converted = conversion(price, rates, params.currency, params.at)
     for day in series.daily or ():
         day.converted_low = convert(day.low, day.currency, params.currency, params.at, day.date)
         day.converted_high = convert(day.high, day.currency, params.currency, params.at, day.date)
@@ -545,9 +544,7 @@ def price_detail(request, uuid):
     rates = lookups.rate_table(params.rates)
     convert_prices([price], rates, params)
     conversions = [
-        rates.convert_at(
-            price.amount, price.currency, code, params.at, price.date, price.date_precision
-        )
+        conversion(price, rates, code, params.at)
         for code in DISPLAY_CURRENCIES
         if code != price.currency
     ]
@@ -610,7 +607,7 @@ def home(request):
             "prices_cut": len(prices) == OVERVIEW_PRICES,
             "overview_prices": OVERVIEW_PRICES,
             "overview_events": OVERVIEW_EVENTS,
-            "rate_chart": rate_chart.rate_history(lookups.current().rates),
+            "rate_chart": rate_chart.stored_rate_history(),
             "unconvertible": selectors.unconvertible_prices(rates, DISPLAY_CURRENCIES),
         },
     )

@@ -270,6 +270,10 @@ def test_a_forced_source_converts_even_against_a_fresher_preferred_one():
     assert forced.stale
     usual = table.convert(Decimal("100"), "CNY", "PKR", day("2024-03-28"))
     assert [r.source_code for r in usual.rates] == [Source.PBOC_PARITY, Source.SBP_INTERBANK]
+    # A table remembers the rates of each date it converted on: the choice of source is not
+    # lost to what the usual order chose for that date before.
+    again = table.preferring(Source.ECB).convert(Decimal("1"), "CNY", "PKR", day("2024-03-28"))
+    assert [r.source_code for r in again.rates] == [Source.ECB, Source.SBP_INTERBANK]
 
 
 def test_within_one_source_and_day_a_confirmed_rate_beats_a_reported_one():

@@ -17,12 +17,13 @@ from decimal import Decimal
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.text import slugify
 from django_countries.fields import Country
-from django_tables2 import A
 
 from entrants.dates import partial_date_iso
 from entrants.tables import FactTable
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Rows per chunk of a streamed export (about 20 to 40 KB of CSV).
+LINES_PER_CHUNK = 100
 
 # What every fact exports after its own fields.
 FACT_FIELDS = (
@@ -57,40 +58,52 @@ def sources_text(news_items, urls):
     return " | ".join(f"{item.headline} <{item.url or urls.of(item)}>" for item in news_items)
 
 
-def fact_value(record, name, urls):
-    """Return one of ``FACT_FIELDS`` of a fact (``urls``: a ``RowUrls``)."""
-    if name == "date":
-        return partial_date_iso(record.date, record.date_precision) or None
-    if name == "date_precision":
-        return record.date_precision if record.date else None
-    if name.startswith("source_"):
-        source = record.source
-        return {
-            "source_title": source.headline,
-            "source_url": source.url,
-            "source_publisher": source.publisher.name,
-            "source_page": urls.of(source),
-        }[name]
-    if name == "other_sources":
-        return sources_text(record.cited_sources, urls)
-    return getattr(record, name)
+def fact_readers(urls):
+    """Return {name: read(fact)} for ``FACT_FIELDS`` (``urls``: a ``RowUrls``)."""
+    return {
+        "date": lambda fact: partial_date_iso(fact.date, fact.date_precision) or None,
+        "date_precision": lambda fact: fact.date_precision if fact.date else None,
+        "claim_status": lambda fact: fact.claim_status,
+        "notes": lambda fact: fact.notes,
+        "source_title": lambda fact: fact.source.headline,
+        "source_url": lambda fact: fact.source.url,
+        "source_publisher": lambda fact: fact.source.publisher.name,
+        "source_page": lambda fact: urls.of(fact.source),
+        "other_sources": lambda fact: sources_text(fact.cited_sources, urls),
+    }
+
+
+def path_reader(path):
+    """Return read(row) following ``path`` ("vehicle_model__maker__name" or dotted) from a row,
+    None past an empty link (what ``django_tables2.A(path).resolve(row, quiet=True)`` gives for
+    these attribute paths, at a tenth of its cost: it runs once per cell of an export)."""
+    names = path.replace(".", "__").split("__")
+
+    def read(row):
+        for name in names:
+            row = getattr(row, name, None)
+            if row is None:
+                return None
+        return row
+
+    return read
 
 
 def readers(table, urls):
     """Return (name, read(record)) for each field ``table`` exports, resolved once."""
     is_fact = isinstance(table, FactTable)
     fields = [*table.export, *(FACT_FIELDS if is_fact else ())]
+    facts = fact_readers(urls) if is_fact else {}
     result = []
     for field in fields:
         name, path = field if isinstance(field, tuple) else (field, field)
         method = getattr(table, f"export_{name}", None)
         if method is not None:
             result.append((name, method))
-        elif is_fact and name in FACT_FIELDS:
-            result.append((name, lambda record, name=name: fact_value(record, name, urls)))
+        elif name in facts:
+            result.append((name, facts[name]))
         else:
-            accessor = A(path.replace(".", "__"))
-            result.append((name, lambda record, a=accessor: a.resolve(record, quiet=True)))
+            result.append((name, path_reader(path)))
     return result
 
 
@@ -119,13 +132,27 @@ class RowUrls:
 
 
 def records(table, rows, request):
-    """Yield each row as a dict of exact values, ending with the URL of its page."""
+    """Yield each row as a list of exact values, in the order of ``header(table)``: its fields,
+    then the URL of its page."""
     urls = RowUrls(request.build_absolute_uri("/")[:-1])
-    fields = readers(table, urls)
+    reads = [read for _name, read in readers(table, urls)]
     for row in rows:
-        record = {name: export_value(read(row)) for name, read in fields}
-        record["url"] = urls.of(row)
-        yield record
+        values = [export_value(read(row)) for read in reads]
+        values.append(urls.of(row))
+        yield values
+
+
+def batched(lines, size=LINES_PER_CHUNK):
+    """Yield ``lines`` joined ``size`` at a time: a server writes each chunk a streaming
+    response yields, and one write per row of a 45,000-row export is 45,000 writes."""
+    batch = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == size:
+            yield "".join(batch)
+            batch = []
+    if batch:
+        yield "".join(batch)
 
 
 def header(table):
@@ -151,18 +178,18 @@ class Echo:
 def csv_lines(table, rows, request):
     writer = csv.writer(Echo())
     yield writer.writerow(header(table))
-    for record in records(table, rows, request):
-        yield writer.writerow([spreadsheet_safe(value) for value in record.values()])
+    for values in records(table, rows, request):
+        yield writer.writerow([spreadsheet_safe(value) for value in values])
 
 
 def json_chunks(table, rows, request, meta):
     """Yield a JSON object: ``meta``, the ``fields``, the ``results`` and their ``count``."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    opening = {**meta, "fields": header(table)}
-    yield dumps(opening)[:-1] + ', "results": ['
+    names = header(table)
+    yield dumps({**meta, "fields": names})[:-1] + ', "results": ['
     count = 0
-    for record in records(table, rows, request):
-        yield ("," if count else "") + dumps(record)
+    for values in records(table, rows, request):
+        yield ("," if count else "") + dumps(dict(zip(names, values, strict=True)))
         count += 1
     yield f'], "count": {count}}}'
 
@@ -171,12 +198,12 @@ def response(table, rows, request, fmt, meta):
     """Stream ``rows`` as ``fmt`` ("csv" or "json") through ``table``'s export fields."""
     if fmt == "csv":
         streamed = StreamingHttpResponse(
-            csv_lines(table, rows, request), content_type="text/csv; charset=utf-8"
+            batched(csv_lines(table, rows, request)), content_type="text/csv; charset=utf-8"
         )
         streamed["Content-Disposition"] = f'attachment; filename="{slugify(meta["list"])}.csv"'
         return streamed
     return StreamingHttpResponse(
-        json_chunks(table, rows, request, meta), content_type="application/json"
+        batched(json_chunks(table, rows, request, meta)), content_type="application/json"
     )
 
 

@@ -11,7 +11,6 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -73,7 +72,26 @@ def models_with_makers(model):
     return Prefetch("vehicle_models", queryset=vehicle_model.objects.select_related("maker"))
 
 
-class FactQuerySet(QuerySet):
+class NewestFirstQuerySet(QuerySet):
+    """Rows with a ``date`` that may be unknown, listed newest first on a detail page."""
+
+    def newest(self, limit=DETAIL_ROWS + 1):
+        """Return the latest ``limit`` rows as a list, undated ones last.
+
+        Two plain ``LIMIT`` queries: the dated rows newest first, then, only if there are fewer
+        than ``limit``, the undated ones. Each reads backwards along a ``(…, date, id)`` index on
+        both databases. One query ordered ``date DESC NULLS LAST`` cannot: PostgreSQL keeps NULLs
+        at the end of an ascending index, so a backward walk meets them first, and it sorted all
+        13,063 prices of the most-priced model at size M for each page (20 ms a list, against
+        under 1 ms). Not a sliced ``Prefetch`` either: for one record's page it numbers every row
+        of the relation with a window function before it keeps 51 (0.27 s a list on SQLite)."""
+        rows = list(self.filter(date__isnull=False).order_by("-date", "-pk")[:limit])
+        if len(rows) < limit:
+            rows += self.filter(date__isnull=True).order_by("-pk")[: limit - len(rows)]
+        return rows
+
+
+class FactQuerySet(NewestFirstQuerySet):
     """Facts (sightings, prices, partnerships, events, statements): each with its source, its
     other sources and the rows its list and page show (``list_related``)."""
 
@@ -108,15 +126,6 @@ class FactQuerySet(QuerySet):
 
     def for_detail(self):
         return self.for_list()
-
-    def newest(self, limit=DETAIL_ROWS + 1):
-        """Return the latest ``limit`` facts, undated ones last (a detail page's list).
-
-        A plain ``LIMIT``, not a sliced ``Prefetch``: for one record's page the sliced prefetch
-        numbers every row of the relation with a window function before it keeps 51, which
-        took 0.27 s per list for the model with 13,063 prices at size M on SQLite, against
-        0.03 s for the same rows read from the index with a ``LIMIT``."""
-        return self.order_by(F("date").desc(nulls_last=True), "-pk")[:limit]
 
     def citing(self, news):
         """Return the facts whose source or other source is ``news`` (each once)."""
@@ -275,7 +284,7 @@ class PersonQuerySet(QuerySet):
         return self.select_related("organisation")
 
 
-class NewsItemQuerySet(QuerySet):
+class NewsItemQuerySet(NewestFirstQuerySet):
     def for_list(self, fact_models=()):
         """News items with their publishers and how many facts of ``fact_models`` cite each as
         their source."""
@@ -287,9 +296,12 @@ class NewsItemQuerySet(QuerySet):
         )
 
     def newest(self, limit=DETAIL_ROWS + 1):
-        return self.select_related("publisher").order_by(F("date").desc(nulls_last=True), "-pk")[
-            :limit
-        ]
+        """The latest news items with their publishers, for a list of headlines (see
+        ``NewestFirstQuerySet.newest``)."""
+        headlines = self.select_related("publisher").defer(
+            *UNSHOWN[:4], *unshown(self.model, ["publisher"])
+        )
+        return NewestFirstQuerySet.newest(headlines, limit)
 
     def for_detail(self):
         news = self.model

@@ -106,7 +106,7 @@ def overview(prices, events, latest=5):
     newest = ("-date", "-pk")
     return {
         "sightings": list(Sighting.objects.for_list().order_by(*newest)[:latest]),
-        "news": list(NewsItem.objects.newest(latest)),
+        "news": NewsItem.objects.newest(latest),
         "prices": list(PricePoint.objects.for_list().order_by(*newest)[:prices]),
         "events": list(MarketEvent.objects.for_list().order_by(*newest)[:events]),
     }
@@ -124,10 +124,11 @@ def news_citing(facts, *, mentioned=None, published_by=None):
     for facts_of in facts:
         condition |= facts_of.cited_news()
     if mentioned is not None:
-        condition |= Q(**mentioned)
+        # A subquery, not a join: a join repeats a news item once per record it names.
+        condition |= Q(pk__in=NewsItem.objects.filter(**mentioned).values("pk"))
     if published_by is not None:
         condition |= Q(publisher=published_by)
-    return list(NewsItem.objects.filter(condition).newest())
+    return NewsItem.objects.filter(condition).newest()
 
 
 def company_detail(slug):
@@ -150,7 +151,7 @@ def company_detail(slug):
             )
         ),
     }
-    timelines = {name: cut(list(facts_of.for_list().newest())) for name, facts_of in facts.items()}
+    timelines = {name: cut(facts_of.for_list().newest()) for name, facts_of in facts.items()}
     news, more_news = cut(
         news_citing(
             list(facts.values()),
@@ -225,9 +226,9 @@ class PriceSeries:
 
 
 def price_series(vehicle_model):
-    """Return the price history of ``vehicle_model`` in one query: every price up to
-    ``SERIES_LIMIT`` of them; past that, the latest ``TABLE_ROWS`` prices and, per day and
-    market, the lowest and highest price, so that 130,000 prices cost what a few thousand days
+    """Return the price history of ``vehicle_model``: every price up to ``SERIES_LIMIT`` of
+    them, in one query; past that, the latest ``TABLE_ROWS`` prices (their keys first, read along
+    the index) and, per day and market, the lowest and highest price, so that 130,000 prices cost what a few thousand days
     do. ``vehicle_model.price_count``, where a query annotated it, picks the way up front."""
     markets = {}
 
@@ -251,8 +252,8 @@ def price_series(vehicle_model):
             return PriceSeries(rows, len(rows))
     # The same columns for both parts: a day (grouped, p_id 0) or a price (n 1, low = high).
     # The latest prices, undated ones last on every database (as the table lists them).
-    newest = prices.order_by(F("date").desc(nulls_last=True), "-pk")
-    latest = prices.filter(pk__in=newest.values("pk")[:TABLE_ROWS]).values(
+    newest = prices.values_list("pk", flat=True).newest(TABLE_ROWS)
+    latest = prices.filter(pk__in=newest).values(
         "date",
         "market",
         "currency",
@@ -318,15 +319,11 @@ def model_detail(slug):
     model = VehicleModel.objects.for_detail().filter(slug=slug).first()
     if model is None:
         return None
-    prices, more_prices = cut(
-        list(PricePoint.objects.for_list().filter(vehicle_model=model).newest())
-    )
+    prices, more_prices = cut(PricePoint.objects.for_list().filter(vehicle_model=model).newest())
     sightings, more_sightings = cut(
-        list(Sighting.objects.for_list().filter(vehicle_model=model).newest())
+        Sighting.objects.for_list().filter(vehicle_model=model).newest()
     )
-    events, more_events = cut(
-        list(MarketEvent.objects.for_list().filter(vehicle_models=model).newest())
-    )
+    events, more_events = cut(MarketEvent.objects.for_list().filter(vehicle_models=model).newest())
     news, more_news = cut(
         news_citing(
             [
@@ -361,11 +358,9 @@ def person_detail(slug):
     person = Person.objects.for_detail().filter(slug=slug).first()
     if person is None:
         return None
-    statements, more_statements = cut(
-        list(Statement.objects.for_list().filter(person=person).newest())
-    )
-    events, more_events = cut(list(MarketEvent.objects.for_list().filter(people=person).newest()))
-    news, more_news = cut(list(NewsItem.objects.filter(people=person).newest()))
+    statements, more_statements = cut(Statement.objects.for_list().filter(person=person).newest())
+    events, more_events = cut(MarketEvent.objects.for_list().filter(people=person).newest())
+    news, more_news = cut(NewsItem.objects.filter(people=person).newest())
     return {
         "person": person,
         "statements": statements,

@@ -677,3 +677,38 @@ def test_prices_at_latest_use_the_latest_rates(client, reference_data):
     assert f"{newest.rate.normalize():f} ({newest.date}" in result["rates_used"]
     expected = Decimal(215900) / newest.rate
     assert abs(Decimal(result["converted_amount"]) - expected) <= Decimal("0.01")
+
+
+def section_of(page, heading_id):
+    """Return the HTML of the page's section headed by ``heading_id`` (up to the next one)."""
+    return page.decode().split(f'id="{heading_id}"')[1].split("<section")[0]
+
+
+def test_model_and_company_pages_list_the_news_their_facts_cite_once_each(client):
+    """A news item that names two models and is cited by a price of one of them is listed
+    once on the model's and the maker's pages, with the other sources of its facts, newest
+    first; news about nothing of theirs is not listed."""
+    model = factories.VehicleModelFactory()
+    other = factories.VehicleModelFactory(maker=model.maker)
+    cited = factories.NewsItemFactory(headline="Price reported", date=datetime.date(2024, 5, 1))
+    cited.vehicle_models.add(model, other)
+    cited.companies.add(model.maker)
+    factories.PricePointFactory(vehicle_model=model, source=cited)
+    later = factories.NewsItemFactory(headline="Seen again", date=datetime.date(2025, 1, 2))
+    factories.SightingFactory(vehicle_model=model).other_sources.add(later)
+    factories.NewsItemFactory(headline="About something else")
+    for url in (model.get_absolute_url(), model.maker.get_absolute_url()):
+        news = section_of(body(client.get(url)), "news-heading")
+        assert news.count("Price reported") == 1, url
+        assert news.index("Seen again") < news.index("Price reported"), url
+        assert "About something else" not in news, url
+
+
+def test_model_page_lists_undated_facts_after_the_dated_ones(client):
+    model = factories.VehicleModelFactory()
+    for place, date in [("Undated yard", None), ("Old yard", datetime.date(2023, 1, 1))]:
+        factories.SightingFactory(vehicle_model=model, place=place, date=date)
+    factories.SightingFactory(vehicle_model=model, place="New yard", date=datetime.date(2025, 6, 1))
+    sightings = section_of(body(client.get(model.get_absolute_url())), "sightings-heading")
+    positions = [sightings.index(place) for place in ("New yard", "Old yard", "Undated yard")]
+    assert positions == sorted(positions)

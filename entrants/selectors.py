@@ -227,9 +227,10 @@ class PriceSeries:
 
 def price_series(vehicle_model):
     """Return the price history of ``vehicle_model``: every price up to ``SERIES_LIMIT`` of
-    them, in one query; past that, the latest ``TABLE_ROWS`` prices (their keys first, read along
-    the index) and, per day and market, the lowest and highest price, so that 130,000 prices cost what a few thousand days
-    do. ``vehicle_model.price_count``, where a query annotated it, picks the way up front."""
+    them, in one query; past that, the latest ``TABLE_ROWS`` prices (their keys first, read
+    along the index) and, per day and market, the lowest and highest price, so that 130,000
+    prices cost what a few thousand days do. ``vehicle_model.price_count``, where a query
+    annotated it, picks the way up front."""
     markets = {}
 
     def market(code):

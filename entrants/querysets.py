@@ -135,13 +135,14 @@ class FactQuerySet(NewestFirstQuerySet):
         )
 
     def cited_news(self):
-        """Return a condition on news items: cited by one of these facts, as their source or
-        as another source (``NewsItem.objects.filter(…)``)."""
-        facts = self.order_by().values("pk")
+        """Return the keys of the news items these facts cite, as their source or as another
+        source: two one-column queries, for ``union(all=True)`` with others
+        (``selectors.news_citing``)."""
+        facts = self.order_by()
         through = self.model.other_sources.through.objects.filter(
-            **{f"{self.model._meta.model_name}__in": facts}
+            **{f"{self.model._meta.model_name}__in": facts.values("pk")}
         )
-        return Q(pk__in=self.order_by().values("source")) | Q(pk__in=through.values("newsitem"))
+        return [facts.values_list("source", flat=True), through.values_list("newsitem", flat=True)]
 
 
 class PartnershipQuerySet(FactQuerySet):

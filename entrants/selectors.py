@@ -119,16 +119,19 @@ def cut(rows, limit=DETAIL_ROWS):
 
 def news_citing(facts, *, mentioned=None, published_by=None):
     """Return the latest news items that ``facts`` (querysets) cite, that name the record
-    (``mentioned``: a ``news_mentions`` filter) or that ``published_by`` published."""
-    condition = Q()
-    for facts_of in facts:
-        condition |= facts_of.cited_news()
+    (``mentioned``: a ``news_mentions`` filter) or that ``published_by`` published.
+
+    One ``IN`` over a ``UNION ALL`` of the keys: for the most-priced model at size M (6,836
+    news items cited by 26,000 facts) SQLite took 49 ms instead of 103 for the same rows found
+    by an ``OR`` of eleven ``IN`` conditions, PostgreSQL 36 instead of 27."""
+    keys = [part for facts_of in facts for part in facts_of.cited_news()]
     if mentioned is not None:
-        # A subquery, not a join: a join repeats a news item once per record it names.
-        condition |= Q(pk__in=NewsItem.objects.filter(**mentioned).values("pk"))
+        keys.append(NewsItem.objects.filter(**mentioned).order_by().values_list("pk", flat=True))
     if published_by is not None:
-        condition |= Q(publisher=published_by)
-    return NewsItem.objects.filter(condition).newest()
+        keys.append(
+            NewsItem.objects.filter(publisher=published_by).order_by().values_list("pk", flat=True)
+        )
+    return NewsItem.objects.filter(pk__in=keys[0].union(*keys[1:], all=True)).newest()
 
 
 def company_detail(slug):

@@ -549,6 +549,10 @@ _MEASURE_AFTER_RE = re.compile(
     r"[^\S\n]*(?:%|(?i:per\s?cent|percent|km|kwh|kw|hp|mph|units?|vehicles?|cars?|EVs?|"
     r"thousand|million|billion|lakhs?|crores?|seconds?)(?!\w))"
 )
+_VEHICLE_AFTER_RE = re.compile(
+    r"[^\S\n]+(?i:deliver\w*|SUVs?|sedans?|hatchbacks?|crossovers?|pickups?|EVs?|electric|"
+    r"cars?|coupes?|MPVs?|vans?)(?!\w)"
+)
 _CONTINUATION_RE = re.compile(
     r"(?:[^\S\n]*[,/&][^\S\n]*|[^\S\n]+(?:and|or)[^\S\n]+)"
     r"(?P<code>[A-Z0-9](?:[A-Za-z0-9-]|\.(?=\d))*)(?!\w)(?![.,]\d)"
@@ -698,6 +702,19 @@ _SCALES = {
     "tn": Decimal(10**12),
     "trillion": Decimal(10**12),
 }
+# A name that a price follows: "its GuGo GiGi at PKR 4.66 million", "BYD's Seagull costs Rs 5m".
+_PRICED_NAME_RE = re.compile(
+    r"(?<![\w-])(?:(?i:its|the|new|their)|(?P<owner>[A-Z][A-Za-z]*)['’]s)[^\S\n]+"
+    r"(?P<name>[A-Z][A-Za-z0-9-]*(?:[^\S\n]+[A-Z0-9][A-Za-z0-9-]*){0,2})[^\S\n]+"
+    r"(?=(?:(?:is|was|will|now)[^\S\n]+)*(?:priced[^\S\n]+(?:at|from)|sells?[^\S\n]+for|"
+    r"sold[^\S\n]+for|retails?[^\S\n]+(?:at|for)|costs?|starts?[^\S\n]+(?:at|from)|at|for)"
+    r"[^\S\n]+(?:(?:around|about|roughly|approximately|nearly|just|under|over)[^\S\n]+)?"
+    rf"(?:{_PREFIX})?[^\S\n]?\d)"
+)
+# Capitalised words that a price may follow without naming a model ("the EV at PKR 9m").
+_NOT_MODEL_WORDS = frozenset(
+    {"EV", "EVs", "SUV", "SUVs", "BEV", "PHEV", "HEV", "NEV", "CKD", "CBU", "SKD", "Rs", "PKR"}
+)
 _APPROXIMATE_BEFORE_RE = re.compile(
     r"(?:(?<!\w)(?i:around|about|nearly|approximately|approx\.|roughly|almost|some|circa|"
     r"close\s+to|an\s+estimated|estimated)|~)[^\S\n]*$"
@@ -870,11 +887,18 @@ def _qualified_month(match, published_on):
 
 
 def _relative_period(match, published_on):
+    """ "last year" is a year, "next month" a month; "last week" is the month that holds the
+    middle of that week (a week is not a precision the tracker keeps, and its day would be
+    made up)."""
     if published_on is None:
         return None
     offset = {"last": -1, "this": 0, "next": 1}[_qualifier(match["qualifier"])]
-    if match["unit"].lower() == "year":
+    unit = match["unit"].lower()
+    if unit == "year":
         return datetime.date(published_on.year + offset, 1, 1), "year", True
+    if unit == "week":
+        thursday = published_on + datetime.timedelta(days=3 - published_on.weekday() + 7 * offset)
+        return thursday.replace(day=1), "month", True
     return _shift_month(published_on, offset), "month", True
 
 
@@ -956,7 +980,7 @@ _DATE_RULES = (
     ),
     (
         re.compile(
-            rf"(?<!\w)(?P<qualifier>{_QUALIFIER_RE})[^\S\n]+(?P<unit>(?i:year|month))(?!\w)"
+            rf"(?<!\w)(?P<qualifier>{_QUALIFIER_RE})[^\S\n]+(?P<unit>(?i:year|month|week))(?!\w)"
         ),
         _relative_period,
     ),
@@ -1213,6 +1237,7 @@ class Gazetteer:
             for start, end, matched, model in self._models.finditer(text)
         ]
         candidates = self._trim_candidates(text, known) + self._code_candidates(text)
+        candidates += self._priced_candidates(text)
         kept_new = []
         for candidate in sorted(candidates, key=lambda hit: (hit.start, -hit.end)):
             overlapping = [
@@ -1282,10 +1307,41 @@ class Gazetteer:
                 found |= {"maker": maker, "name": f"{brand} {code}"}
             elif maker := self._brand_companies.get(brand.lower()):
                 found |= {"maker": maker, "name": code}
-            elif kind == "mixed" and brand.isalpha() and len(brand) > 2:
+            elif (
+                brand.isalpha()
+                and len(brand) > 2
+                and (kind == "mixed" or _VEHICLE_AFTER_RE.match(text, match.end(2)))
+            ):  # "Leapmotor C10"; "Zeekr X deliveries", not "Plan B"
                 found |= {"maker_name": brand, "name": code}
             else:
                 continue
+            candidates.append(_ModelHit(**found))
+        return candidates
+
+    def _priced_candidates(self, text):
+        """Return new models named as a capitalised name that a price follows ("its GuGo GiGi
+        at PKR 4.66 million", "the Seagull costs Rs 5m"): the first word is the maker when it is
+        a known brand or when the name has more than one word."""
+        candidates = []
+        for match in _PRICED_NAME_RE.finditer(text):
+            words = match["name"].split()
+            if any(word in _NOT_MODEL_WORDS or word in _MONTH_WORDS for word in words):
+                continue
+            if _PLACE_MATCHER.lookup(match["name"]) or words[0] in _NOT_BRANDS:
+                continue
+            start, end = match.span("name")
+            found = {"start": start, "end": end, "text": match["name"], "brand_end": start}
+            brand = self._brand_companies.get(words[0].lower())
+            if brand and len(words) == 1:
+                continue  # "the BYD at PKR 9 million" names a maker, not a model
+            if brand:
+                found |= {"maker": brand, "name": " ".join(words[1:])}
+            elif owner := self._brand_companies.get((match["owner"] or "").lower()):
+                found |= {"maker": owner, "name": match["name"]}
+            elif len(words) > 1:
+                found |= {"maker_name": words[0], "name": " ".join(words[1:])}
+            else:
+                found |= {"name": match["name"]}
             candidates.append(_ModelHit(**found))
         return candidates
 

@@ -1,14 +1,8 @@
-"""The admin's "Suggest links" step: turn what ``extraction`` finds in an article into links and
-draft facts that an editor ticks, corrects and accepts. Nothing is written until they accept.
-
-Drafts are built sentence by sentence: an amount becomes a draft price of the model named in
-its sentence, with the other currencies of that sentence as the conversions the source stated;
-a place near a model becomes a draft sighting; a dated sentence with a market verb ("launched",
-"began assembling", "meeting") becomes a draft event.
+"""The admin's "Suggest links" step: the links and draft facts (``entrants.newsdesk.drafts``)
+as forms that an editor ticks, corrects and accepts. Nothing is written until they accept.
 """
 
 import re
-from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -17,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from entrants.dates import DatePrecision, truncate_date
-from entrants.extraction import extract
 from entrants.history import SUGGESTIONS_ACCEPTED, change_reason
 from entrants.models import (
     AmountFormField,
@@ -31,160 +24,9 @@ from entrants.models import (
     VehicleModel,
     validate_currency_code,
 )
+from entrants.newsdesk.drafts import suggest
 
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+|\n\s*\n")
-MARKETS = {"PKR": "PK", "CNY": "CN", "USD": "US"}
-EVENT_CUES = [
-    (re.compile(r"\bassembl", re.I), MarketEvent.Kind.ASSEMBLY_START),
-    (
-        re.compile(r"\b(official entry|entered|entry into|enters)\b", re.I),
-        MarketEvent.Kind.MARKET_ENTRY,
-    ),
-    (re.compile(r"\bunveil", re.I), MarketEvent.Kind.UNVEILING),
-    (re.compile(r"\blaunch", re.I), MarketEvent.Kind.LAUNCH),
-    (re.compile(r"\bmeeting\b|\bmet with\b", re.I), MarketEvent.Kind.MEETING),
-    (re.compile(r"\b(signed|agreement|memorandum|MoU)\b", re.I), MarketEvent.Kind.AGREEMENT),
-    (re.compile(r"\bpolicy\b", re.I), MarketEvent.Kind.POLICY),
-]
-SIGHTING_CUES = re.compile(r"\b(spotted|seen|sighted|arrived|landed|photographed)\b", re.I)
 DRAFT_NOTE = "Suggested from the article text and accepted by an editor; check before relying."
-
-
-@dataclass
-class Sentence:
-    start: int
-    end: int
-    text: str
-    items: dict = field(default_factory=dict)
-
-
-def sentences_of(text):
-    """Split ``text`` into sentences with their character spans."""
-    result, start = [], 0
-    for match in SENTENCE_END.finditer(text):
-        result.append(Sentence(start, match.start(), text[start : match.start()].strip()))
-        start = match.end()
-    if start < len(text):
-        result.append(Sentence(start, len(text), text[start:].strip()))
-    return [sentence for sentence in result if sentence.text]
-
-
-def sentence_index(sentences, position):
-    for index, sentence in enumerate(sentences):
-        if sentence.start <= position < sentence.end + 2:
-            return index
-    return len(sentences) - 1
-
-
-@dataclass
-class Suggestions:
-    """What an article mentions, and the drafts made from it."""
-
-    extraction: object
-    prices: list = field(default_factory=list)
-    sightings: list = field(default_factory=list)
-    events: list = field(default_factory=list)
-
-
-def suggest(news_item):
-    """Return the Suggestions for ``news_item``'s text, resolved against its publication date."""
-    text = news_item.body or news_item.summary or news_item.headline
-    extraction = extract(text, published_on=news_item.date)
-    sentences = sentences_of(text)
-    found = {
-        "models": [],
-        "companies": [],
-        "amounts": [],
-        "quantities": [],
-        "places": [],
-        "dates": [],
-    }
-    for kind in found:
-        spans = [
-            (span, item) for item in getattr(extraction, kind) for span in spans_of(text, item)
-        ]
-        for (start, end), item in spans:
-            # "SU7" inside "SU7 Max" is the variant's mention, not the base model's.
-            if any(s <= start and end <= e and (e - s) > (end - start) for (s, e), _ in spans):
-                continue
-            found[kind].append((sentence_index(sentences, start), start, item))
-        found[kind].sort(key=lambda entry: entry[1])
-
-    def in_sentence(kind, index):
-        return [item for i, _, item in found[kind] if i == index]
-
-    def latest_before(kind, index, lookback=1):
-        for i in range(index, max(-1, index - lookback - 1), -1):
-            items = in_sentence(kind, i)
-            if items:
-                return items[-1]
-        return None
-
-    suggestions = Suggestions(extraction)
-    publication = (news_item.date, news_item.date_precision)
-    for index, sentence in enumerate(sentences):
-        amounts = [a for a in in_sentence("amounts", index) if a.currency]
-        if amounts:
-            main = amounts[0]
-            model = latest_before("models", index)
-            date = latest_before("dates", index)
-            stated = [a for a in amounts[1:] if a.currency != main.currency]
-            suggestions.prices.append(
-                {
-                    "vehicle_model": model.id if model and not model.new else None,
-                    "amount": main.value,
-                    "currency": main.currency,
-                    "market": MARKETS.get(main.currency, ""),
-                    "kind": PricePoint.Kind.REPORTED,
-                    "date": date.date if date else None,
-                    "date_precision": date.precision if date else DatePrecision.DAY,
-                    "stated": "; ".join(
-                        f"{'~' if a.approximate else ''}{a.currency} {a.value}" for a in stated
-                    ),
-                    "sentence": sentence.text,
-                }
-            )
-        places = in_sentence("places", index)
-        if places and (in_sentence("models", index) or SIGHTING_CUES.search(sentence.text)):
-            model = latest_before("models", index, lookback=0)
-            quantity = latest_before("quantities", index, lookback=0)
-            place = places[0]
-            suggestions.sightings.append(
-                {
-                    "vehicle_model": model.id if model and not model.new else None,
-                    "place": place.name,
-                    "city": place.city,
-                    "quantity": quantity.value if quantity else None,
-                    "date": publication[0],
-                    "date_precision": publication[1],
-                    "sentence": sentence.text,
-                }
-            )
-        dates = in_sentence("dates", index)
-        kind = next((kind for cue, kind in EVENT_CUES if cue.search(sentence.text)), None)
-        if dates and kind:
-            suggestions.events.append(
-                {
-                    "kind": kind,
-                    "title": sentence.text[:300],
-                    "date": dates[0].date,
-                    "date_precision": dates[0].precision,
-                    "companies": [c.id for c in in_sentence("companies", index) if not c.new],
-                    "vehicle_models": [m.id for m in in_sentence("models", index) if not m.new],
-                    "sentence": sentence.text,
-                }
-            )
-    return suggestions
-
-
-def spans_of(text, item):
-    """Return the (start, end) of every whole-word mention of ``item`` in ``text``."""
-    spellings = getattr(item, "matched", None) or (getattr(item, "text", ""),)
-    spans = set()
-    for spelling in filter(None, spellings):
-        pattern = rf"(?<!\w){re.escape(spelling)}(?!\w)"
-        spans.update(match.span() for match in re.finditer(pattern, text, re.I))
-    return sorted(spans) or [(item.position, item.position + 1)]
 
 
 # --- Forms ---------------------------------------------------------------------------------

@@ -455,6 +455,9 @@ def test_admin_pastes_an_article_accepts_suggestions_and_analysts_see_the_facts(
     assert "Draft sightings" in page.content()
     page.check("input[name=links-companies][value]:near(:text('BYD'))")
     page.check("input[name=sightings-0-accept]")
+    # "The sedan" names no model: the draft says so and the editor chooses it.
+    assert "No vehicle model is named in this sentence." in page.content()
+    page.select_option("select[name=prices-0-vehicle_model]", label="BYD Seal")
     page.check("input[name=prices-0-accept]")
     with page.expect_navigation():
         page.click("input[type=submit][value='Accept ticked suggestions']")
@@ -551,4 +554,42 @@ def test_a_filter_permalink_carries_only_the_filters_set(page, site):
     first = page.locator("fieldset", has_text="Model").locator("input[type=checkbox]").first
     assert first.is_checked()
     assert first.get_attribute("value") == "xiaomi-su7-max"
+    assert page.problems == []
+
+
+TWO_PRICES = (
+    "The Honri VE sells for PKR 3.99 million, while Changan's Deepal L07 costs Rs 11.5 million, "
+    "dealers said."
+)
+
+
+def test_an_editor_accepts_two_prices_of_one_sentence_and_each_is_on_its_own_model(
+    page, site, django_user_model
+):
+    sign_in(page, site, django_user_model)
+    page.goto(f"{site}/admin/entrants/newsitem/add/")
+    with page.expect_response(lambda response: "autocomplete" in response.url):
+        page.click("[aria-labelledby='select2-id_publisher-container']")
+    with page.expect_response(lambda response: "term=Dawn" in response.url):
+        page.fill(".select2-container--open .select2-search__field", "Dawn")
+    page.locator(".select2-results__option", has_text="Dawn").first.click()
+    page.fill("#id_headline", "Honri VE and Deepal L07 prices")
+    page.fill("#id_url", "https://news.example.pk/honri-deepal-prices")
+    page.fill("#id_date", "2025-03-12")
+    page.fill("#id_body", TWO_PRICES)
+    page.click("input[name=_suggest]")
+    page.wait_for_url("**/suggest/")
+    page.check("input[name=prices-0-accept]")
+    page.check("input[name=prices-1-accept]")
+    with page.expect_navigation():
+        page.click("input[type=submit][value='Accept ticked suggestions']")
+    assert "Accepted: 2 price points." in page.locator(".messagelist").inner_text()
+
+    for slug, shown, not_shown in [
+        ("honri-ve", "PKR 3,990,000", "PKR 11,500,000"),
+        ("changan-deepal-l07", "PKR 11,500,000", "PKR 3,990,000"),
+    ]:
+        page.goto(f"{site}/models/{slug}/")
+        prices = page.locator("section[aria-labelledby=prices-heading]").inner_text()
+        assert shown in prices and not_shown not in prices, slug
     assert page.problems == []

@@ -598,7 +598,15 @@ def test_command_prints_the_seed_article_as_json(reference_data):
         "quantities",
         "places",
         "dates",
+        "drafts",
     ]
+    (price,) = data["drafts"]["prices"]
+    assert (price["vehicle_model"], price["amount"], price["currency"], price["stated"]) == (
+        VehicleModel.objects.get(slug="xiaomi-su7").pk,
+        "215900",
+        "CNY",
+        "USD 30917; ~PKR 8550000",
+    )
     xiaomi = next(company for company in data["companies"] if company["name"] == "Xiaomi")
     assert xiaomi["id"] == Company.objects.get(slug="xiaomi").pk
     assert xiaomi["new"] is False

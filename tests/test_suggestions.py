@@ -288,3 +288,28 @@ def test_viewers_cannot_accept_suggestions(client, pasted):
     viewer.groups.add(Group.objects.get(name="Viewers"))
     client.force_login(viewer)
     assert client.get(suggest_url(pasted)).status_code == 403
+
+
+def test_two_prices_of_one_sentence_are_accepted_onto_their_own_models(admin_client):
+    """The trap that drafted both prices onto one model: each lands on its own model's page, and
+    a price in a sentence naming no known model is offered without one, saying why."""
+    honri = factories.VehicleModelFactory(maker=factories.CompanyFactory(name="Honri"), name="VE")
+    deepal = factories.VehicleModelFactory(
+        maker=factories.CompanyFactory(name="Changan"), name="Deepal L07"
+    )
+    news = factories.NewsItemFactory(
+        body=(
+            "The Honri VE sells for PKR 3.99 million, while Changan's Deepal L07 costs Rs 11.5 "
+            "million. Separately, GuGo showed its GuGo GiGi at PKR 4.66 million."
+        )
+    )
+    page = admin_client.get(suggest_url(news))
+    drafts = page.context["prices"].forms
+    assert [form["vehicle_model"].value() for form in drafts] == [honri.pk, deepal.pk, None]
+    assert "“GuGo GiGi” is not a vehicle model the tracker knows" in page.content.decode()
+    data = form_data(page) | {"prices-0-accept": "on", "prices-1-accept": "on"}
+    response = admin_client.post(suggest_url(news), data, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Accepted: 2 price points."]
+    assert [str(p.amount) for p in honri.prices.all()] == ["3990000.00"]
+    assert [str(p.amount) for p in deepal.prices.all()] == ["11500000.00"]
+    assert "11,500,000" in admin_client.get(deepal.get_absolute_url()).content.decode()

@@ -1,12 +1,15 @@
 """Print, as JSON, what a news article mentions: companies, vehicle models, people, amounts,
-quantities, places and dates (see ``entrants.extraction``)."""
+quantities, places and dates (see ``entrants.extraction``), and the draft prices, sightings and
+events that the admin's "Suggest links" page would offer (``entrants.newsdesk.drafts``)."""
 
 import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.json import DjangoJSONEncoder
 
-from entrants.extraction import extract, parse_iso_date, split_header
+from entrants.extraction import parse_iso_date, split_header
+from entrants.newsdesk.drafts import draft
 
 
 class Command(BaseCommand):
@@ -38,14 +41,14 @@ class Command(BaseCommand):
                 "dates such as “in April” or “last year” are skipped.",
                 style_func=self.style.WARNING,
             )
-        extraction = extract(body, published_on=published_on)
-        data = extraction.as_dict()
-        # Keep the documented key order: the date, then names, then figures, places and dates.
+        suggestions = draft(body, published_on)
+        data = suggestions.extraction.as_dict()
+        # Keep the documented key order: the date, then names, then figures, places and dates,
+        # then the drafts that the admin's "Suggest links" page offers.
         keys = ("published_on", "companies", "models", "people", "amounts", "quantities")
         keys += ("places", "dates")
-        self.stdout.write(
-            json.dumps({key: data[key] for key in keys}, indent=2, ensure_ascii=False)
-        )
+        output = {key: data[key] for key in keys} | {"drafts": suggestions.as_dict()}
+        self.stdout.write(json.dumps(output, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder))
 
     def read(self, file, stdin):
         if file == "-":

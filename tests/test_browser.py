@@ -429,16 +429,9 @@ ARTICLE = (
 )
 
 
-def test_admin_pastes_an_article_accepts_suggestions_and_analysts_see_the_facts(
-    page, site, django_user_model
-):
-    django_user_model.objects.create_superuser("desk", "desk@example.com", "a-long-passphrase")
-    page.goto(f"{site}/admin/login/")
-    page.fill("#id_username", "desk")
-    page.fill("#id_password", "a-long-passphrase")
-    page.click("input[type=submit]")
+def paste_article(page, site, headline, date, body):
+    """Add a news item from Dawn with ``body`` pasted in, and open its suggestions."""
     page.goto(f"{site}/admin/entrants/newsitem/add/")
-
     # The publisher is chosen with the autocomplete widget, as an editor would.
     # One request at a time: the test database is shared with the live server's threads.
     with page.expect_response(lambda response: "autocomplete" in response.url):
@@ -446,12 +439,18 @@ def test_admin_pastes_an_article_accepts_suggestions_and_analysts_see_the_facts(
     with page.expect_response(lambda response: "term=Dawn" in response.url):
         page.fill(".select2-container--open .select2-search__field", "Dawn")
     page.locator(".select2-results__option", has_text="Dawn").first.click()
-    page.fill("#id_headline", "BYD Seal spotted at Gwadar port")
-    page.fill("#id_date", "2024-10-05")
-    page.fill("#id_body", ARTICLE)
+    page.fill("#id_headline", headline)
+    page.fill("#id_date", date)
+    page.fill("#id_body", body)
     page.click("input[name=_suggest]")
-
     page.wait_for_url("**/suggest/")
+
+
+def test_admin_pastes_an_article_accepts_suggestions_and_analysts_see_the_facts(
+    page, site, django_user_model
+):
+    sign_in(page, site, django_user_model)
+    paste_article(page, site, "BYD Seal spotted at Gwadar port", "2024-10-05", ARTICLE)
     assert "Draft sightings" in page.content()
     page.check("input[name=links-companies][value]:near(:text('BYD'))")
     page.check("input[name=sightings-0-accept]")
@@ -567,18 +566,7 @@ def test_an_editor_accepts_two_prices_of_one_sentence_and_each_is_on_its_own_mod
     page, site, django_user_model
 ):
     sign_in(page, site, django_user_model)
-    page.goto(f"{site}/admin/entrants/newsitem/add/")
-    with page.expect_response(lambda response: "autocomplete" in response.url):
-        page.click("[aria-labelledby='select2-id_publisher-container']")
-    with page.expect_response(lambda response: "term=Dawn" in response.url):
-        page.fill(".select2-container--open .select2-search__field", "Dawn")
-    page.locator(".select2-results__option", has_text="Dawn").first.click()
-    page.fill("#id_headline", "Honri VE and Deepal L07 prices")
-    page.fill("#id_url", "https://news.example.pk/honri-deepal-prices")
-    page.fill("#id_date", "2025-03-12")
-    page.fill("#id_body", TWO_PRICES)
-    page.click("input[name=_suggest]")
-    page.wait_for_url("**/suggest/")
+    paste_article(page, site, "Honri VE and Deepal L07 prices", "2025-03-12", TWO_PRICES)
     page.check("input[name=prices-0-accept]")
     page.check("input[name=prices-1-accept]")
     with page.expect_navigation():

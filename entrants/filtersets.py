@@ -249,6 +249,7 @@ class SightingFilterSet(SearchFilterSet, DateRangeMixin):
         "vehicle_model__name",
         "vehicle_model__variant",
         "vehicle_model__maker__name",
+        "importer__name",
         "notes",
     )
 
@@ -256,11 +257,15 @@ class SightingFilterSet(SearchFilterSet, DateRangeMixin):
     maker = slug_choice_filter("vehicle_model__maker", _("Maker"), maker_choices)
     city = CaseInsensitiveFilter(field_name="city")
     place = django_filters.CharFilter(field_name="place", lookup_expr="icontains")
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Sighting.Kind.choices, label=_("Sighting or import"), widget=CheckboxList
+    )
+    importer = slug_choice_filter("importer", _("Importer"), company_choices)
     status = claim_status_filter()
 
     class Meta:
         model = Sighting
-        fields = ["q", "model", "maker", "city", "place", "status"]
+        fields = ["q", "model", "maker", "kind", "importer", "city", "place", "status"]
 
 
 class PricePointFilterSet(SearchFilterSet, DateRangeMixin):

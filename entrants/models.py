@@ -390,6 +390,19 @@ class VehicleModel(SluggedModel):
     def get_absolute_url(self):
         return reverse("entrants:model_detail", args=[self.slug])
 
+    @classmethod
+    def stages_before(cls, stage):
+        """Return the stages a model passes through before ``stage`` (not "Withdrawn")."""
+        order = [
+            cls.Stage.NOT_IN_PAKISTAN,
+            cls.Stage.RUMOURED,
+            cls.Stage.SIGHTED,
+            cls.Stage.IMPORTED,
+            cls.Stage.LAUNCHED,
+            cls.Stage.LOCALLY_ASSEMBLED,
+        ]
+        return order[: order.index(stage)]
+
     @property
     def model_name(self):
         """Return the model name with its variant: "SU7 Max"."""
@@ -471,7 +484,12 @@ class NewsItem(SluggedModel):
     publisher = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="published_news")
     headline = models.CharField(max_length=300)
     url = models.URLField(_("URL"), max_length=500, blank=True)
-    date = models.DateField(_("published"))
+    date = models.DateField(
+        _("published"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when the source gives no date (never guess one)."),
+    )
     date_precision = models.CharField(
         max_length=5,
         choices=DatePrecision,
@@ -511,7 +529,7 @@ class NewsItem(SluggedModel):
     history = HistoricalRecords(m2m_fields=["based_on", "companies", "vehicle_models", "people"])
 
     class Meta:
-        ordering = ["-date", "headline"]
+        ordering = [F("date").desc(nulls_last=True), "headline"]
         indexes = [
             *list_indexes("news", dated=["publisher"]),
             models.Index(fields=["headline"], name="news_headline"),
@@ -538,7 +556,7 @@ class NewsItem(SluggedModel):
             raise ValidationError({"date": error})
 
     def slug_source(self):
-        return f"{self.date:%Y-%m-%d} {self.headline}"
+        return f"{self.date:%Y-%m-%d} {self.headline}" if self.date else f"undated {self.headline}"
 
     @property
     def date_display(self):
@@ -703,14 +721,37 @@ class Partnership(Fact):
 
 
 class Sighting(Fact):
-    """Units of a vehicle model seen somewhere in Pakistan (the SU7 Max at Karachi port)."""
+    """Units of a vehicle model seen in Pakistan (the SU7 Max at Karachi port), or imported
+    into it (Air Link imported two SU7s): ``kind`` says which."""
 
     url_name = "sighting"
+
+    class Kind(models.TextChoices):
+        SIGHTED = "sighted", _("Sighting")
+        IMPORTED = "imported", _("Import")
 
     vehicle_model = models.ForeignKey(
         VehicleModel, on_delete=models.PROTECT, related_name="sightings"
     )
-    place = models.CharField(max_length=200, help_text=_("e.g. Karachi port, a showroom."))
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind,
+        default=Kind.SIGHTED,
+        help_text=_("A sighting: units seen. An import: units brought into Pakistan."),
+    )
+    importer = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="imports",
+        help_text=_("For an import: who imported the units, if the report says."),
+    )
+    place = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. Karachi port, a showroom; leave empty when the report does not say."),
+    )
     city = models.CharField(max_length=100, blank=True)
     quantity = models.PositiveIntegerField(
         null=True,
@@ -734,10 +775,18 @@ class Sighting(Fact):
         indexes = list_indexes(
             "sighting",
             dated=["claim_status", "vehicle_model"],
-            plain=["place", "city", "quantity"],
+            plain=["place", "city", "quantity", "kind"],
             case_insensitive=["city"],
         )
         constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="imported") | Q(importer__isnull=True),
+                name="sighting_importer_only_on_imports",
+                violation_error_message=_(
+                    "Only an import has an importer: set the kind to “Import” or clear "
+                    "the importer."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(quantity__isnull=True) | Q(quantity__gte=1),
                 name="sighting_quantity_at_least_one",
@@ -749,14 +798,36 @@ class Sighting(Fact):
         ]
 
     def __str__(self):
-        where = self.place
-        if self.city and self.city.lower() not in self.place.lower():
-            where = f"{self.place}, {self.city}"
-        return f"{self.vehicle_model} at {where} ({self.date_display})"
+        what = "imported" if self.kind == self.Kind.IMPORTED else "at"
+        return f"{self.vehicle_model} {what} {self.place_display} ({self.date_display})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.advance_model_stage()
+
+    @property
+    def place_display(self):
+        """Return where, as the report gives it: "Karachi port", "Lahore", "place not stated"."""
+        if self.place and self.city and self.city.lower() not in self.place.lower():
+            return f"{self.place}, {self.city}"
+        return self.place or self.city or "place not stated"
 
     @property
     def quantity_display(self):
         return "unknown" if self.quantity is None else str(self.quantity)
+
+    def advance_model_stage(self):
+        """An import shows its model has reached Pakistan: move the model's stage up to
+        "Imported", unless the import is denied or the model is further on (or withdrawn). The
+        model is saved, so its history records the change. (A sighting moves no stage: it may
+        be abroad.)"""
+        if self.kind != self.Kind.IMPORTED or self.claim_status == ClaimStatus.DENIED:
+            return
+        imported = VehicleModel.Stage.IMPORTED
+        model = VehicleModel.objects.get(pk=self.vehicle_model_id)
+        if model.stage_in_pakistan in VehicleModel.stages_before(imported):
+            model.stage_in_pakistan = imported
+            model.save(update_fields=["stage_in_pakistan", "updated_at"])
 
 
 class PricePoint(Fact):

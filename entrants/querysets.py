@@ -153,7 +153,7 @@ class PartnershipQuerySet(FactQuerySet):
 
 
 class SightingQuerySet(FactQuerySet):
-    list_related = ("vehicle_model__maker", "reported_by")
+    list_related = ("vehicle_model__maker", "reported_by", "importer")
 
 
 class PricePointQuerySet(FactQuerySet):

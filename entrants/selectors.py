@@ -143,7 +143,7 @@ def company_detail(slug):
         return None
     facts = {
         "partnerships": Partnership.objects.filter(Q(company=company) | Q(partner=company)),
-        "sightings": Sighting.objects.filter(vehicle_model__maker=company),
+        "sightings": Sighting.objects.filter(Q(vehicle_model__maker=company) | Q(importer=company)),
         "events": MarketEvent.objects.filter(companies=company),
         "statements": Statement.objects.filter(
             Q(person__organisation=company)

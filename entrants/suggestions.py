@@ -148,10 +148,18 @@ class DraftPriceForm(DraftForm):
 
 
 class DraftSightingForm(DraftForm):
-    required_when_accepted = ("vehicle_model", "place")
+    required_when_accepted = ("vehicle_model",)
 
     vehicle_model = model_choice()
-    place = forms.CharField(max_length=200, required=False)
+    kind = forms.ChoiceField(choices=Sighting.Kind.choices, initial=Sighting.Kind.SIGHTED)
+    importer = forms.ModelChoiceField(
+        queryset=Company.objects.all(),
+        required=False,
+        help_text=_("For an import: who imported the units, if the article says."),
+    )
+    place = forms.CharField(
+        max_length=200, required=False, help_text=_("Empty when the article does not say.")
+    )
     city = forms.CharField(max_length=100, required=False)
     quantity = forms.IntegerField(
         min_value=1, required=False, help_text=_("Empty when the article does not say.")
@@ -274,6 +282,8 @@ def apply(news_item, forms_by_name):
         data = form.cleaned_data
         sighting = Sighting(
             vehicle_model=data["vehicle_model"],
+            kind=data["kind"],
+            importer=data["importer"],
             place=data["place"],
             city=data["city"],
             quantity=data["quantity"],
@@ -281,7 +291,7 @@ def apply(news_item, forms_by_name):
             date_precision=data["date_precision"],
             **fact_defaults,
         )
-        full_clean_or_raise(sighting, f"Sighting at {data['place']}")
+        full_clean_or_raise(sighting, f"{sighting.get_kind_display()} of {sighting}")
         sighting.save()
         made["sightings"] += 1
     for form in forms_by_name["events"]:

@@ -19,6 +19,7 @@ from entrants.models import (
     MarketEvent,
     Partnership,
     PricePoint,
+    Sighting,
     Statement,
     VehicleModel,
 )
@@ -318,19 +319,33 @@ class SightingTable(FactTable):
         linkify=lambda record: record.get_absolute_url(),
         order_by=("vehicle_model__maker__name", "vehicle_model__name", "pk"),
     )
-    place = tables.Column("Place", order_by=("place", "pk"))
+    kind = ChoiceColumn("kind", Sighting.Kind, css="kind", verbose_name="Kind")
+    place = tables.Column("Place", order_by=("place", "pk"), default=muted("not stated"))
     city = tables.Column("City", order_by=("city", "pk"))
     quantity = tables.Column("Units", order_by=("quantity", "pk"), empty_values=())
+    importer = related_link("importer", "Importer", ("importer__name",))
 
     class Meta(TrackerTable.Meta):
-        sequence = ("model", "place", "city", "quantity", "date", "status", "source")
+        sequence = (
+            "model",
+            "kind",
+            "place",
+            "city",
+            "quantity",
+            "importer",
+            "date",
+            "status",
+            "source",
+        )
 
     export = (
         ("model", "vehicle_model"),
         ("maker", "vehicle_model__maker__name"),
+        "kind",
         "place",
         "city",
         "quantity",
+        ("importer", "importer__name"),
         ("reported_by", "reported_by__name"),
     )
 
@@ -536,6 +551,10 @@ class NewsTable(TrackerTable):
     date = tables.Column("Published", order_by=("date", "pk"), empty_values=())
     facts = tables.Column("Facts", accessor="fact_count", order_by=("fact_count", "pk"))
     link = tables.Column("Original", accessor="url", orderable=False)
+
+    #: Undated news sorts after the dated, both ways (``ListPage.ordering``). A few thousand
+    #: rows at most, so sorting them without the date index costs little.
+    nulls_last = ("date",)
 
     export = (
         "headline",

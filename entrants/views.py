@@ -9,6 +9,7 @@ conversion from ``conversions`` and figures from ``charts``.
 from itertools import islice
 
 from django.core.paginator import EmptyPage
+from django.db.models import F
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
@@ -135,12 +136,19 @@ class ListPage(View):
 
     def ordering(self, sort):
         """The ORDER BY of ``sort`` (a column's ``order_by``, reversed for ``-``), or None for
-        a column sorted in Python."""
+        a column sorted in Python. Fields the table names in ``nulls_last`` put their empty
+        values last either way (SQLite and PostgreSQL disagree on where NULL sorts)."""
         name = sort.removeprefix("-")
         if name in getattr(self.table_class, "python_sorted", ()):
             return None
-        prefix = "-" if sort.startswith("-") else ""
-        return [f"{prefix}{part}" for part in self.table_class.base_columns[name].order_by]
+        descending = sort.startswith("-")
+        nulls_last = getattr(self.table_class, "nulls_last", ())
+        return [
+            (F(part).desc(nulls_last=True) if descending else F(part).asc(nulls_last=True))
+            if part in nulls_last
+            else f"{'-' if descending else ''}{part}"
+            for part in self.table_class.base_columns[name].order_by
+        ]
 
     def get(self, request):
         params = Params.parse(request.GET, self.sortable(), self.default_sort)
@@ -338,7 +346,7 @@ class PartnershipListView(ListPage):
 
 
 class SightingListView(ListPage):
-    title = "Sightings"
+    title = "Sightings and imports"
     intro = "Where vehicles have been seen in Pakistan, how many, and who reported it."
     table_class = tables.SightingTable
     filterset_class = SightingFilterSet

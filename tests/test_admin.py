@@ -72,6 +72,7 @@ def test_admin_adds_a_news_item_with_an_inline_sighting_and_price(admin_client, 
         inline_form(
             "sightings",
             vehicle_model=su7_max.pk,
+            kind="sighted",
             claim_status="reported",
             place="Karachi port",
             city="Karachi",

@@ -61,10 +61,16 @@ class FactInline(admin.StackedInline):
 
 class SightingInline(FactInline):
     model = Sighting
-    autocomplete_fields = ["vehicle_model", "reported_by", *FactInline.autocomplete_fields]
+    autocomplete_fields = [
+        "vehicle_model",
+        "importer",
+        "reported_by",
+        *FactInline.autocomplete_fields,
+    ]
     fields = [
-        ("vehicle_model", "claim_status"),
-        ("place", "city", "quantity"),
+        ("vehicle_model", "kind", "claim_status"),
+        ("quantity", "importer"),
+        ("place", "city"),
         ("date", "date_precision"),
         "reported_by",
         "other_sources",
@@ -379,27 +385,38 @@ class FactAdmin(TrackedAdmin):
 class SightingAdmin(FactAdmin):
     list_display = [
         "vehicle_model",
-        "place",
-        "city",
+        "kind",
+        "place_display",
         "quantity_display",
+        "importer",
         date_display,
         "claim_status",
         "source",
     ]
-    list_select_related = ["vehicle_model__maker", "source__publisher"]
-    list_filter = ["city", *FactAdmin.list_filter, "vehicle_model__maker"]
+    list_select_related = ["vehicle_model__maker", "source__publisher", "importer"]
+    list_filter = ["kind", "city", *FactAdmin.list_filter, "vehicle_model__maker"]
     search_fields = [
         "place",
         "city",
         "vehicle_model__name",
         "vehicle_model__variant",
+        "importer__name",
         *FactAdmin.search_fields,
     ]
-    autocomplete_fields = ["vehicle_model", "reported_by", *FactAdmin.autocomplete_fields]
+    autocomplete_fields = [
+        "vehicle_model",
+        "importer",
+        "reported_by",
+        *FactAdmin.autocomplete_fields,
+    ]
 
     @admin.display(description=_("quantity"), ordering="quantity")
     def quantity_display(self, obj):
         return obj.quantity_display
+
+    @admin.display(description=_("where"), ordering="place")
+    def place_display(self, obj):
+        return obj.place_display
 
 
 @admin.register(PricePoint)

@@ -10,8 +10,10 @@ step offers and ``extract_news`` prints.
   the source states of that amount, not a price of its own.
 - **New models.** A draft on a name the tracker does not know carries the name and maker the
   text gives, for the editor to add.
-- **Sightings.** A place in a sentence that names a model or says "spotted", "arrived"…; the
-  number of units when the sentence counts vehicles.
+- **Sightings and imports.** A place in a sentence that names a model or says "spotted",
+  "arrived"…, or a model in a sentence that says "imported" (an import, with no place if the
+  sentence gives none, and the company named before the verb as importer); the number of units
+  when the sentence counts vehicles; the sentence's own date, else the article's.
 - **Events.** A dated sentence with a market verb ("launched", "began assembling", "meeting").
 """
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 
 from entrants.dates import DatePrecision
 from entrants.extraction import extract
-from entrants.models import MarketEvent, PricePoint
+from entrants.models import MarketEvent, PricePoint, Sighting
 
 # A sentence ends at . ! or ? and a space before a capital, a quote or a bracket; not after the
 # abbreviations that articles print before a figure or a name ("Rs. 8.4m", "Mr. Ali").
@@ -55,6 +57,10 @@ EVENT_CUES = [
     (re.compile(r"\b(signed|agreement|memorandum|MoU)\b", re.I), MarketEvent.Kind.AGREEMENT),
     (re.compile(r"\bpolicy\b", re.I), MarketEvent.Kind.POLICY),
 ]
+IMPORT_CUES = re.compile(
+    r"\b(imported|imports|importing|brought[^\S\n]+in|shipped[^\S\n]+in|cleared[^\S\n]+customs)\b",
+    re.I,
+)
 SIGHTING_CUES = re.compile(
     r"\b(spotted|seen|sighted|arrived|landed|photographed|imported|shipped)\b", re.I
 )
@@ -194,6 +200,20 @@ def priced_amounts(text, sentence, amounts, models):
     return result
 
 
+def importer_of(companies, model, cue):
+    """The company that imported, for an import draft: the last known company named before the
+    import verb that is not the model's maker ("Air Link imported two units of the SU7")."""
+    if cue is None:
+        return None
+    maker = getattr(model.item, "maker_id", None) if model else None
+    before = [
+        c.item.id
+        for c in companies
+        if c.end <= cue.start() and not c.item.new and c.item.id != maker
+    ]
+    return before[-1] if before else None
+
+
 def model_fields(mention):
     """The draft's model: a known one's id, or a new one's name and maker, or a note."""
     if mention is None:
@@ -250,21 +270,26 @@ def draft(text, published_on=None, precision=DatePrecision.DAY):
                 }
             )
         places = in_sentence("places", index)
-        if places and (models or SIGHTING_CUES.search(sentence.text)):
+        dates = in_sentence("dates", index)
+        imported = IMPORT_CUES.search(text, sentence.start, sentence.end)
+        if (places and (models or SIGHTING_CUES.search(sentence.text))) or (models and imported):
             quantity = latest_before("quantities", index, lookback=0)
-            place = places[0].item
+            place = places[0].item if places else None
+            model = models[-1] if models else None
+            when = dates[0].item if dates else None
             suggestions.sightings.append(
                 {
-                    **model_fields(models[-1] if models else None),
-                    "place": place.name,
-                    "city": place.city,
+                    **model_fields(model),
+                    "kind": Sighting.Kind.IMPORTED if imported else Sighting.Kind.SIGHTED,
+                    "importer": importer_of(in_sentence("companies", index), model, imported),
+                    "place": place.name if place else "",
+                    "city": place.city if place else "",
                     "quantity": quantity.value if quantity else None,
-                    "date": published_on,
-                    "date_precision": precision,
+                    "date": when.date if when else published_on,
+                    "date_precision": when.precision if when else precision,
                     "sentence": sentence.text,
                 }
             )
-        dates = in_sentence("dates", index)
         kind = next((kind for cue, kind in EVENT_CUES if cue.search(sentence.text)), None)
         if dates and kind:
             suggestions.events.append(

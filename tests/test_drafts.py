@@ -159,3 +159,18 @@ def test_extract_news_prints_the_drafts_the_admin_offers(market, tmp_path):
         (models["Deepal L07"].pk, "11500000", "~USD 41000"),
     ]
     assert any(m["name"] == "Zeekr X" and m["new"] for m in data["models"])
+
+
+def test_an_undated_source_gives_no_made_up_dates(market):
+    """A comparison with no publication date: relative dates stay unknown, stated ones stay."""
+    _makers, models = market
+    text = (
+        "Deliveries of the Atto 3 at PKR 8.99 million begin in March. Last week the Honri VE "
+        "was priced at PKR 3.99 million. In March 2024 the Seres 3 sold for Rs 8.4m."
+    )
+    suggestions = draft(text, published_on=None)
+    assert [(row["vehicle_model"], row["date"]) for row in suggestions.prices] == [
+        (models["Atto 3"].pk, None),
+        (models["Honri VE"].pk, None),
+        (models["Seres 3"].pk, datetime.date(2024, 3, 1)),
+    ]

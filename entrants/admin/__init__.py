@@ -33,6 +33,9 @@ from entrants.models import (
     VehicleModel,
     VehicleModelAlias,
 )
+from entrants.newsdesk.conversions import PriceWithConversionsForm
+from entrants.newsdesk.duplicates import DuplicateWarningForm
+from entrants.newsdesk.mentions import fill_mentions
 from entrants.resources import ExchangeRateResource, PricePointResource
 
 # What accepting suggestions may create (entrants.suggestions.apply).
@@ -61,6 +64,7 @@ class FactInline(admin.StackedInline):
 
 class SightingInline(FactInline):
     model = Sighting
+    form = DuplicateWarningForm
     autocomplete_fields = [
         "vehicle_model",
         "importer",
@@ -75,21 +79,30 @@ class SightingInline(FactInline):
         "reported_by",
         "other_sources",
         "notes",
+        "save_duplicate",
         "edit_token",
     ]
 
 
 class PricePointInline(FactInline):
+    """A price with the conversions its article states, entered in one line beside it."""
+
     model = PricePoint
+    form = PriceWithConversionsForm
     autocomplete_fields = ["vehicle_model", *FactInline.autocomplete_fields]
     fields = [
         ("vehicle_model", "claim_status"),
         ("amount", "currency", "market", "kind"),
+        "stated",
         ("date", "date_precision"),
         "other_sources",
         "notes",
+        "save_duplicate",
         "edit_token",
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("stated_conversions")
 
 
 class PartnershipInline(FactInline):
@@ -248,6 +261,11 @@ class NewsItemAdmin(TrackedAdmin):
             name="entrants_newsitem_suggest",
         )
         return [suggest, *super().get_urls()]
+
+    def save_related(self, request, form, formsets, change):
+        """Save the facts, then link the news item to what they name (``fill_mentions``)."""
+        super().save_related(request, form, formsets, change)
+        fill_mentions(form.instance)
 
     def response_add(self, request, obj, post_url_continue=None):
         if "_suggest" in request.POST:
@@ -409,6 +427,7 @@ class SightingAdmin(FactAdmin):
         "reported_by",
         *FactAdmin.autocomplete_fields,
     ]
+    form = DuplicateWarningForm
 
     @admin.display(description=_("quantity"), ordering="quantity")
     def quantity_display(self, obj):
@@ -445,6 +464,7 @@ class PricePointAdmin(AllOrNothingImportMixin, FactAdmin):
     ]
     autocomplete_fields = ["vehicle_model", *FactAdmin.autocomplete_fields]
     inlines = [StatedConversionInline]
+    form = DuplicateWarningForm
 
 
 @admin.register(Partnership)

@@ -109,3 +109,122 @@ def test_amount_field_keeps_its_digits_and_places_and_reads_plain_input():
         field.clean("  ")
     assert 'inputmode="decimal"' in str(field.widget.render("amount", "8.4m"))
     assert 'type="text"' in str(field.widget.render("amount", "8.4m"))
+
+
+# --- Through the admin's real forms -----------------------------------------------------------
+
+
+@pytest.fixture
+def price_page(admin_client):
+    """The PricePoint add page and a function that posts it with a vehicle model, a source and
+    the given fields (its stated conversions inline included)."""
+    vehicle_model = factories.VehicleModelFactory(name="Seal")
+    source = factories.NewsItemFactory()
+    url = reverse("admin:entrants_pricepoint_add")
+    page = admin_client.get(url)
+
+    def post(**fields):
+        if "stated_conversions-TOTAL_FORMS" in fields:
+            fields.setdefault("stated_conversions-0-source", str(source.pk))
+        data = admin_form_data(
+            page,
+            vehicle_model=str(vehicle_model.pk),
+            source=str(source.pk),
+            claim_status="reported",
+            market="PK",
+            kind="launch",
+            date="2024-10-01",
+            date_precision="day",
+            **fields,
+        )
+        return admin_client.post(url, data)
+
+    return post
+
+
+def test_admin_saves_rs_8_4m_as_a_pkr_price(price_page):
+    response = price_page(amount="Rs 8.4m", currency="PKR")
+
+    assert response.status_code == 302
+    price = PricePoint.objects.get()
+    assert (price.amount, price.currency) == (Decimal("8400000"), "PKR")
+
+
+def test_admin_refuses_rs_with_another_currency_and_saves_nothing(price_page):
+    response = price_page(amount="Rs 8.4m", currency="CNY")
+
+    assert response.status_code == 200
+    assert "You typed Rs (PKR) but chose CNY as the currency" in response.content.decode()
+    assert not PricePoint.objects.exists()
+
+
+def test_admin_asks_for_the_currency_typed_when_none_was_chosen(price_page):
+    response = price_page(amount="US$30,917", currency="")
+
+    assert "You typed US$ (USD) with the amount: choose USD here." in response.content.decode()
+    assert not PricePoint.objects.exists()
+
+
+def test_admin_refuses_apples_in_words(price_page):
+    response = price_page(amount="8.4 apples", currency="PKR")
+
+    page = response.content.decode()
+    assert "“apples” is neither a scale" in page
+    assert not PricePoint.objects.exists()
+
+
+def test_admin_checks_the_currency_typed_in_a_stated_conversion_inline(price_page):
+    conversion = {
+        "stated_conversions-TOTAL_FORMS": "1",
+        "stated_conversions-0-is_approximate": "on",
+    }
+    refused = price_page(
+        amount="245,900 yuan",
+        currency="CNY",
+        **conversion,
+        **{"stated_conversions-0-amount": "Rs 8.4m", "stated_conversions-0-currency": "USD"},
+    )
+    assert "You typed Rs (PKR) but chose USD as the currency" in refused.content.decode()
+    assert not PricePoint.objects.exists()
+
+    saved = price_page(
+        amount="245,900 yuan",
+        currency="CNY",
+        **conversion,
+        **{"stated_conversions-0-amount": "Rs 8.4m", "stated_conversions-0-currency": "PKR"},
+    )
+    assert saved.status_code == 302
+    stated = StatedConversion.objects.get()
+    assert (stated.amount, stated.currency, stated.price_point.amount) == (
+        Decimal("8400000"),
+        "PKR",
+        Decimal("245900"),
+    )
+
+
+def rate_form(admin_client, rate):
+    url = reverse("admin:entrants_exchangerate_add")
+    data = admin_form_data(
+        admin_client.get(url),
+        date="2024-10-01",
+        base="USD",
+        quote="PKR",
+        rate=rate,
+        source="sbp_interbank",
+        claim_status="confirmed",
+    )
+    return admin_client.post(url, data)
+
+
+def test_admin_reads_a_rate_as_typed(admin_client):
+    assert rate_form(admin_client, "278.5").status_code == 302
+    assert ExchangeRate.objects.get().rate == Decimal("278.5")
+
+
+def test_admin_refuses_a_rate_typed_with_a_currency(admin_client):
+    response = rate_form(admin_client, "Rs 278.5")
+
+    assert "You typed Rs (PKR), but this amount has no currency of its own; type the number" in (
+        response.content.decode()
+    )
+    assert not ExchangeRate.objects.exists()

@@ -8,8 +8,10 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from entrants.amounts import TypedCurrencyCheck
 
-class ConcurrencyCheckedForm(forms.ModelForm):
+
+class ConcurrencyCheckedForm(TypedCurrencyCheck, forms.ModelForm):
     """A model form that refuses to save over changes someone else saved after it was opened.
 
     The form carries the version of the record it was opened on (its ``updated_at``) as a hidden
@@ -17,6 +19,7 @@ class ConcurrencyCheckedForm(forms.ModelForm):
     editor to reload. Nothing is lost: the other editor's version stays, and this editor's input
     is still on the page to copy. A change sent without a token, or with one the tracker did not
     write, is refused too: the promise holds for every client, not only for the admin's pages.
+    An amount typed with a currency must agree with the form's currency (``TypedCurrencyCheck``).
     """
 
     edit_token = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -9,7 +9,6 @@ no source) and may cite more in ``other_sources``.
 import uuid
 
 import pycountry
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -22,6 +21,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from entrants import querysets
+from entrants.amounts import AmountFormField
 from entrants.dates import DatePrecision, format_partial_date, partial_date_error
 
 ISO_CURRENCY_CODES = frozenset(currency.alpha_3 for currency in pycountry.currencies)
@@ -92,17 +92,8 @@ class CurrencyField(models.CharField):
         return value.strip().upper() if isinstance(value, str) else value
 
 
-class AmountFormField(forms.DecimalField):
-    """A decimal form field that accepts amounts as articles print them: "215,900"."""
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().replace(",", "").replace("_", "").replace(" ", "")
-        return super().to_python(value)
-
-
 class AmountField(models.DecimalField):
-    """A Decimal amount or rate (never a float), typed with or without thousands separators."""
+    """A Decimal amount or rate (never a float), typed as articles print it: "Rs 8.4m"."""
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": AmountFormField, **kwargs})

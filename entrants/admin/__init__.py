@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from entrants import suggestions
 from entrants.admin.imports import AllOrNothingImportMixin
+from entrants.admin.ranking import BestMatchFirst
 from entrants.admin.tracked import ReadableFiltersMixin, TrackedAdmin, missing_record
 from entrants.forms import ConcurrencyCheckedForm, ConcurrencyCheckedInlineFormSet
 from entrants.models import (
@@ -331,7 +332,8 @@ class NewsItemAdmin(TrackedAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(TrackedAdmin):
+class CompanyAdmin(BestMatchFirst, TrackedAdmin):
+    ranked_by = ("name", "aliases__name")
     list_display = ["name", "kind", "country", "parent", "alias_list", "model_count"]
     list_select_related = ["parent"]
     list_filter = ["kind", "country"]
@@ -361,7 +363,8 @@ class CompanyAdmin(TrackedAdmin):
 
 
 @admin.register(VehicleModel)
-class VehicleModelAdmin(TrackedAdmin):
+class VehicleModelAdmin(BestMatchFirst, TrackedAdmin):
+    ranked_by = ("name", "maker__name", "aliases__name")
     list_display = [
         "__str__",
         "maker",
@@ -380,7 +383,8 @@ class VehicleModelAdmin(TrackedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(TrackedAdmin):
+class PersonAdmin(BestMatchFirst, TrackedAdmin):
+    ranked_by = ("name",)
     list_display = ["name", "role", "organisation"]
     list_select_related = ["organisation"]
     list_filter = ["organisation"]

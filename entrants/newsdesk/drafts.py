@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 
 from entrants.dates import DatePrecision
-from entrants.extraction import extract
 from entrants.models import MarketEvent, PricePoint
+from entrants.newsdesk.extraction import extract
 
 # A sentence ends at . ! or ? and a space before a capital, a quote or a bracket; not after the
 # abbreviations that articles print before a figure or a name ("Rs. 8.4m", "Mr. Ali").

@@ -14,7 +14,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from entrants import suggestions
 from entrants.admin.imports import AllOrNothingImportMixin
 from entrants.admin.tracked import ReadableFiltersMixin, TrackedAdmin, missing_record
 from entrants.forms import ConcurrencyCheckedForm, ConcurrencyCheckedInlineFormSet
@@ -33,9 +32,11 @@ from entrants.models import (
     VehicleModel,
     VehicleModelAlias,
 )
+from entrants.newsdesk import apply as accepting
+from entrants.newsdesk.forms import build_forms
 from entrants.resources import ExchangeRateResource, PricePointResource
 
-# What accepting suggestions may create (entrants.suggestions.apply).
+# What accepting suggestions may create (entrants.newsdesk.apply.apply).
 SUGGESTIONS_CREATE = (Company, PricePoint, Sighting, MarketEvent)
 
 
@@ -266,16 +267,16 @@ class NewsItemAdmin(TrackedAdmin):
         ):
             raise PermissionDenied  # accepting may create any of these
         data = request.POST if request.method == "POST" else None
-        forms_by_name = suggestions.build_forms(news_item, data)
+        forms_by_name = build_forms(news_item, data)
         if data is not None:
             bound = [forms_by_name[name] for name in ("links", "prices", "sightings", "events")]
             if all(form.is_valid() for form in bound):
                 try:
-                    made = suggestions.apply(news_item, forms_by_name)
-                except suggestions.DraftError as error:
+                    made = accepting.apply(news_item, forms_by_name)
+                except accepting.DraftError as error:
                     messages.error(request, f"Nothing was saved. {error}")
                 else:
-                    summary = suggestions.summary(made)
+                    summary = accepting.summary(made)
                     messages.success(request, f"Accepted: {summary or 'nothing ticked'}.")
                     return redirect("admin:entrants_newsitem_change", news_item.pk)
             else:

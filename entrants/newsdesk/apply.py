@@ -3,6 +3,9 @@ the suggestion forms (``entrants.newsdesk.forms``) become links and facts citing
 all of them or none.
 """
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import ngettext_lazy
@@ -51,13 +54,102 @@ def summary(made):
     return ", ".join(MADE[what] % {"count": count} for what, count in made.items() if count)
 
 
+def fact_defaults(news_item):
+    """Return the fields every accepted draft fact shares: it cites the news item, reported."""
+    return {"source": news_item, "claim_status": ClaimStatus.REPORTED, "notes": DRAFT_NOTE}
+
+
+def dated(data):
+    """Return a draft's date fields, the date cut to its precision (a month's is its first day)."""
+    return {
+        "date": truncate_date(data["date"], data["date_precision"]),
+        "date_precision": data["date_precision"],
+    }
+
+
+def build_price(data, news_item):
+    """Return an unsaved price point from a price draft, and its label."""
+    price = PricePoint(
+        vehicle_model=data["vehicle_model"],
+        amount=data["amount"],
+        currency=data["currency"],
+        market=data["market"].upper(),
+        kind=data["kind"],
+        **dated(data),
+        **fact_defaults(news_item),
+    )
+    return price, f"Price {data['currency']} {data['amount']}"
+
+
+def save_stated_conversions(price, data, news_item):
+    """Save the conversions the source states of a saved price ("about $34,600")."""
+    for currency, amount, approximate in data["stated"]:
+        conversion = StatedConversion(
+            price_point=price,
+            source=news_item,
+            amount=amount,
+            currency=currency,
+            is_approximate=approximate,
+        )
+        full_clean_or_raise(conversion, f"Stated conversion {currency} {amount}")
+        conversion.save()
+
+
+def build_sighting(data, news_item):
+    """Return an unsaved sighting from a sighting draft, and its label."""
+    sighting = Sighting(
+        vehicle_model=data["vehicle_model"],
+        place=data["place"],
+        city=data["city"],
+        quantity=data["quantity"],
+        **dated(data),
+        **fact_defaults(news_item),
+    )
+    return sighting, f"Sighting at {data['place']}"
+
+
+def build_event(data, news_item):
+    """Return an unsaved market event from an event draft, and its label."""
+    event = MarketEvent(
+        kind=data["kind"],
+        title=data["title"],
+        **dated(data),
+        **fact_defaults(news_item),
+    )
+    return event, f"Event “{data['title'][:60]}”"
+
+
+def link_event(event, data, news_item):
+    """Set the companies and models of a saved event (many-to-many: they need its id)."""
+    event.companies.set(data["companies"])
+    event.vehicle_models.set(data["vehicle_models"])
+
+
+class DraftKind(NamedTuple):
+    """One kind of draft: its formset, the count ``apply`` returns for it, how a form becomes an
+    unsaved instance and its label, and what is saved once the instance is (or None)."""
+
+    formset: str
+    made: str
+    build: Callable
+    after_save: Callable | None = None
+
+
+#: The drafts ``apply`` creates, in this order.
+DRAFT_KINDS = (
+    DraftKind("prices", "price points", build_price, save_stated_conversions),
+    DraftKind("sightings", "sightings", build_sighting),
+    DraftKind("events", "events", build_event, link_event),
+)
+
+
 @transaction.atomic
 @change_reason(SUGGESTIONS_ACCEPTED)
 def apply(news_item, forms_by_name):
     """Create what the editor accepted, all or nothing; return a summary of what was made.
     Each version written has the change reason "Suggest links: accepted"."""
     links = forms_by_name["links"].cleaned_data
-    made = {"links": 0, "new companies": 0, "price points": 0, "sightings": 0, "events": 0}
+    made = {"links": 0, "new companies": 0} | {kind.made: 0 for kind in DRAFT_KINDS}
     news_item.companies.add(*links["companies"])
     news_item.vehicle_models.add(*links["vehicle_models"])
     news_item.people.add(*links["people"])
@@ -71,64 +163,14 @@ def apply(news_item, forms_by_name):
         news_item.companies.add(company)
         made["new companies"] += 1
 
-    fact_defaults = {"source": news_item, "claim_status": ClaimStatus.REPORTED, "notes": DRAFT_NOTE}
-    for form in forms_by_name["prices"]:
-        if not form.accepted():
-            continue
-        data = form.cleaned_data
-        price = PricePoint(
-            vehicle_model=data["vehicle_model"],
-            amount=data["amount"],
-            currency=data["currency"],
-            market=data["market"].upper(),
-            kind=data["kind"],
-            date=truncate_date(data["date"], data["date_precision"]),
-            date_precision=data["date_precision"],
-            **fact_defaults,
-        )
-        full_clean_or_raise(price, f"Price {data['currency']} {data['amount']}")
-        price.save()
-        for currency, amount, approximate in data["stated"]:
-            conversion = StatedConversion(
-                price_point=price,
-                source=news_item,
-                amount=amount,
-                currency=currency,
-                is_approximate=approximate,
-            )
-            full_clean_or_raise(conversion, f"Stated conversion {currency} {amount}")
-            conversion.save()
-        made["price points"] += 1
-    for form in forms_by_name["sightings"]:
-        if not form.accepted():
-            continue
-        data = form.cleaned_data
-        sighting = Sighting(
-            vehicle_model=data["vehicle_model"],
-            place=data["place"],
-            city=data["city"],
-            quantity=data["quantity"],
-            date=truncate_date(data["date"], data["date_precision"]),
-            date_precision=data["date_precision"],
-            **fact_defaults,
-        )
-        full_clean_or_raise(sighting, f"Sighting at {data['place']}")
-        sighting.save()
-        made["sightings"] += 1
-    for form in forms_by_name["events"]:
-        if not form.accepted():
-            continue
-        data = form.cleaned_data
-        event = MarketEvent(
-            kind=data["kind"],
-            title=data["title"],
-            date=truncate_date(data["date"], data["date_precision"]),
-            date_precision=data["date_precision"],
-            **fact_defaults,
-        )
-        full_clean_or_raise(event, f"Event “{data['title'][:60]}”")
-        event.save()
-        event.companies.set(data["companies"])
-        event.vehicle_models.set(data["vehicle_models"])
-        made["events"] += 1
+    for kind in DRAFT_KINDS:
+        for form in forms_by_name[kind.formset]:
+            if not form.accepted():
+                continue
+            instance, label = kind.build(form.cleaned_data, news_item)
+            full_clean_or_raise(instance, label)
+            instance.save()
+            if kind.after_save is not None:
+                kind.after_save(instance, form.cleaned_data, news_item)
+            made[kind.made] += 1
     return made

@@ -581,3 +581,40 @@ def test_an_editor_accepts_two_prices_of_one_sentence_and_each_is_on_its_own_mod
         prices = page.locator("section[aria-labelledby=prices-heading]").inner_text()
         assert shown in prices and not_shown not in prices, slug
     assert page.problems == []
+
+
+UNDATED_IMPORT = (
+    "Air Link imported two units of the Xiaomi SU7 Max, the company said. "
+    "BYD's Seagull costs Rs 5.2 million, dealers said."
+)
+
+
+def test_an_editor_enters_an_undated_article_with_an_import_and_a_new_model(
+    page, site, django_user_model
+):
+    """The entry the news desk could not do: no publication date, an import with no place, a
+    price on a model the tracker does not know yet — created in one step from the drafts."""
+    sign_in(page, site, django_user_model)
+    paste_article(page, site, "Seagull priced, SU7 Max imported", "", UNDATED_IMPORT)
+    assert "Draft sightings and imports" in page.content()
+    page.check("input[name=links-new_models][value='BYD Seagull']")
+    page.check("input[name=prices-0-accept]")
+    assert page.locator("select[name=sightings-0-kind]").input_value() == "imported"
+    page.check("input[name=sightings-0-accept]")
+    with page.expect_navigation():
+        page.click("input[type=submit][value='Accept ticked suggestions']")
+    assert "1 new model" in page.locator(".messagelist").inner_text()
+
+    seagull = VehicleModel.objects.get(name="Seagull")
+    page.goto(f"{site}{seagull.get_absolute_url()}")
+    prices = page.locator("section[aria-labelledby=prices-heading]").inner_text()
+    assert "PKR 5,200,000" in prices
+    page.goto(f"{site}/models/xiaomi-su7-max/")
+    imports = page.locator("section[aria-labelledby=sightings-heading]").inner_text()
+    # The kind is shown as a small-caps label: "IMPORT place not stated — 2 units, imported by …"
+    assert (
+        "IMPORT PLACE NOT STATED — 2 UNITS, IMPORTED BY AIR LINK COMMUNICATION" in imports.upper()
+    )
+    page.goto(f"{site}/news/?q=seagull")
+    assert "date unknown" in page.locator("table.data").inner_text()
+    assert page.problems == []

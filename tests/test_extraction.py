@@ -1,5 +1,5 @@
-"""Reading articles (entrants.extraction and the extract_news command): the seed article yields
-its companies, models, amounts, places and dates, and the traps do not fool it."""
+"""Reading articles (entrants.newsdesk.extraction and the extract_news command): the seed
+article yields its companies, models, amounts, places and dates, and the traps do not fool it."""
 
 import datetime
 import json
@@ -14,8 +14,9 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from entrants.extraction import Gazetteer, extract, split_header
 from entrants.models import Company, VehicleModel
+from entrants.newsdesk.extraction import Gazetteer, extract
+from entrants.newsdesk.extraction.dates import split_header
 from tests.factories import (
     CompanyAliasFactory,
     CompanyFactory,

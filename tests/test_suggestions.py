@@ -120,7 +120,11 @@ def test_accepting_creates_links_and_facts_citing_the_news_item(admin_client, pa
         "xiaomi",
         "air-link-communication",
     }
-    assert list(pasted.vehicle_models.all()) == [su7_max]
+    # The SU7 Max ticked, and the SU7 its price is on (filled from the facts).
+    assert set(pasted.vehicle_models.values_list("slug", flat=True)) == {
+        "xiaomi-su7-max",
+        "xiaomi-su7",
+    }
     price = PricePoint.objects.get(source=pasted)
     assert (price.amount, price.currency, price.vehicle_model.slug) == (
         Decimal("215900"),
@@ -313,3 +317,55 @@ def test_two_prices_of_one_sentence_are_accepted_onto_their_own_models(admin_cli
     assert [str(p.amount) for p in honri.prices.all()] == ["3990000.00"]
     assert [str(p.amount) for p in deepal.prices.all()] == ["11500000.00"]
     assert "11,500,000" in admin_client.get(deepal.get_absolute_url()).content.decode()
+
+
+def test_a_new_model_is_created_with_its_draft_in_one_step(admin_client):
+    byd = factories.CompanyFactory(name="BYD")
+    news = factories.NewsItemFactory(body="BYD's Seagull costs Rs 5.2 million, dealers said.")
+    page = admin_client.get(suggest_url(news))
+    assert [v for v, _ in page.context["links"].fields["new_models"].choices] == ["BYD Seagull"]
+    accepted = form_data(page) | {"prices-0-accept": "on"}
+    # The price alone cannot be created: its model does not exist yet, and nothing is saved.
+    refused = admin_client.post(suggest_url(news), accepted)
+    assert "“BYD Seagull” is not a vehicle model yet" in refused.content.decode()
+    assert not VehicleModel.objects.exists() and not PricePoint.objects.exists()
+
+    data = accepted | {"links-new_models": ["BYD Seagull"]}
+    response = admin_client.post(suggest_url(news), data, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Accepted: 1 new model, 1 price point."
+    ]
+    seagull = VehicleModel.objects.get()
+    assert (seagull.maker, seagull.name, seagull.variant) == (byd, "Seagull", "")
+    assert [p.amount for p in seagull.prices.all()] == [Decimal("5200000")]
+    assert set(news.vehicle_models.all()) == {seagull} and set(news.companies.all()) == {byd}
+
+
+def test_a_new_model_of_a_new_maker_needs_the_maker_ticked_too(admin_client):
+    news = factories.NewsItemFactory(
+        body="Separately, GuGo Motors showed its GuGo GiGi at PKR 4.66 million."
+    )
+    page = admin_client.get(suggest_url(news))
+    new_companies = [v for v, _ in page.context["links"].fields["new_companies"].choices]
+    new_models = dict(page.context["links"].fields["new_models"].choices)
+    [(name, label)] = new_models.items()
+    assert "new" in label
+    maker = page.context["links"].new_models[name].maker
+    data = form_data(page) | {"prices-0-accept": "on", "links-new_models": [name]}
+    refused = admin_client.post(suggest_url(news), data)
+    assert f"its maker “{maker}” is not in the tracker" in refused.content.decode()
+    assert new_companies == ["GuGo Motors"]
+    data["links-new_companies"] = new_companies
+    admin_client.post(suggest_url(news), data)
+    model = VehicleModel.objects.get()
+    assert model.maker.name == "GuGo Motors" and model.prices.get().amount == Decimal("4660000")
+
+
+def test_a_draft_accepted_twice_is_refused_the_second_time(admin_client):
+    honri = factories.VehicleModelFactory(maker=factories.CompanyFactory(name="Honri"), name="VE")
+    news = factories.NewsItemFactory(body="The Honri VE sells for PKR 3.99 million.")
+    data = form_data(admin_client.get(suggest_url(news))) | {"prices-0-accept": "on"}
+    admin_client.post(suggest_url(news), data)
+    again = admin_client.post(suggest_url(news), data)
+    assert "already recorded" in again.content.decode()
+    assert honri.prices.count() == 1

@@ -8,13 +8,12 @@ its related rows up front so that its query count does not grow with the rows sh
 from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, F
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from entrants import suggestions
 from entrants.admin.imports import AllOrNothingImportMixin
 from entrants.admin.ranking import BestMatchFirst
 from entrants.admin.tracked import ReadableFiltersMixin, TrackedAdmin, missing_record
@@ -34,12 +33,14 @@ from entrants.models import (
     VehicleModel,
     VehicleModelAlias,
 )
+from entrants.newsdesk import apply as accepting
 from entrants.newsdesk.conversions import PriceWithConversionsForm
 from entrants.newsdesk.duplicates import DuplicateWarningForm
+from entrants.newsdesk.forms import build_forms
 from entrants.newsdesk.mentions import fill_mentions
 from entrants.resources import ExchangeRateResource, PricePointResource
 
-# What accepting suggestions may create (entrants.suggestions.apply).
+# What accepting suggestions may create (entrants.newsdesk.apply.apply).
 SUGGESTIONS_CREATE = (Company, PricePoint, Sighting, MarketEvent)
 
 
@@ -252,7 +253,7 @@ class NewsItemAdmin(TrackedAdmin):
                 event_count=Count("marketevents", distinct=True),
                 statement_count=Count("statements", distinct=True),
             )
-            .order_by("-date", "headline", "pk")
+            .order_by(F("date").desc(nulls_last=True), "headline", "pk")
         )
 
     def get_urls(self):
@@ -291,16 +292,16 @@ class NewsItemAdmin(TrackedAdmin):
         ):
             raise PermissionDenied  # accepting may create any of these
         data = request.POST if request.method == "POST" else None
-        forms_by_name = suggestions.build_forms(news_item, data)
+        forms_by_name = build_forms(news_item, data)
         if data is not None:
             bound = [forms_by_name[name] for name in ("links", "prices", "sightings", "events")]
             if all(form.is_valid() for form in bound):
                 try:
-                    made = suggestions.apply(news_item, forms_by_name)
-                except suggestions.DraftError as error:
+                    made = accepting.apply(news_item, forms_by_name)
+                except accepting.DraftError as error:
                     messages.error(request, f"Nothing was saved. {error}")
                 else:
-                    summary = suggestions.summary(made)
+                    summary = accepting.summary(made)
                     messages.success(request, f"Accepted: {summary or 'nothing ticked'}.")
                     return redirect("admin:entrants_newsitem_change", news_item.pk)
             else:

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 
 from entrants.dates import DatePrecision
-from entrants.extraction import extract
 from entrants.models import MarketEvent, PricePoint, Sighting
+from entrants.newsdesk.extraction import extract
 
 # A sentence ends at . ! or ? and a space before a capital, a quote or a bracket; not after the
 # abbreviations that articles print before a figure or a name ("Rs. 8.4m", "Mr. Ali").
@@ -222,11 +222,12 @@ def model_fields(mention):
     if model.new:
         return {
             "vehicle_model": None,
+            "new_model_name": model.name,
             "new_model": " ".join(f"{model.model} {model.variant}".split()),
             "new_model_maker": model.maker,
             "new_model_maker_id": model.maker_id,
-            "note": f"“{model.name}” is not a vehicle model the tracker knows: add it, then "
-            "suggest again.",
+            "note": f"“{model.name}” is not a vehicle model the tracker knows: tick it among the "
+            "new models above to create it with this draft, or choose a model.",
         }
     return {"vehicle_model": model.id}
 

@@ -19,6 +19,18 @@ SAME = {
 }
 
 
+def existing_match(model, values, exclude_pk=None):
+    """Return the first recorded fact of ``model`` with the same values as ``values`` (a dict
+    of field name to the value to be saved: at least the ``SAME`` fields), or None."""
+    lookup = {name: values[name] for name in {*SAME[model], *values}}
+    if isinstance(lookup.get("currency"), str):
+        lookup["currency"] = lookup["currency"].upper()
+    matches = model.objects.filter(**lookup)
+    if exclude_pk is not None:
+        matches = matches.exclude(pk=exclude_pk)
+    return matches.order_by("pk").first()
+
+
 class DuplicateWarningForm(ConcurrencyCheckedForm):
     """An admin form for facts that refuses, once, to save a copy of an existing fact."""
 
@@ -44,12 +56,7 @@ class DuplicateWarningForm(ConcurrencyCheckedForm):
         source = lookup.get("source", False)
         if source is None or getattr(source, "pk", False) is None:
             return cleaned  # a fact of a news item being added: it has no facts to match yet
-        if isinstance(lookup.get("currency"), str):
-            lookup["currency"] = lookup["currency"].upper()
-        matches = model.objects.filter(**lookup)
-        if self.instance.pk is not None:
-            matches = matches.exclude(pk=self.instance.pk)
-        match = matches.order_by("pk").first()
+        match = existing_match(model, lookup, exclude_pk=self.instance.pk)
         if match is not None:
             opts = model._meta
             raise ValidationError(

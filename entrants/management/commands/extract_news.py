@@ -1,6 +1,7 @@
 """Print, as JSON, what a news article mentions: companies, vehicle models, people, amounts,
-quantities, places and dates (see ``entrants.extraction``), and the draft prices, sightings and
-events that the admin's "Suggest links" page would offer (``entrants.newsdesk.drafts``)."""
+quantities, places and dates (see ``entrants.newsdesk.extraction``), and the draft prices,
+sightings and events that the admin's "Suggest links" page would offer
+(``entrants.newsdesk.drafts``)."""
 
 import json
 import sys
@@ -8,8 +9,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from entrants.extraction import parse_iso_date, split_header
 from entrants.newsdesk.drafts import draft
+from entrants.newsdesk.extraction.dates import parse_iso_date, split_header
 
 
 class Command(BaseCommand):

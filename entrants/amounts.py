@@ -23,64 +23,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from entrants.money_words import CURRENCY_WORDS, SCALES
+
 ISO_CODES = frozenset(currency.alpha_3 for currency in pycountry.currencies)
-
-#: What articles print for a currency, keyed upper case without spaces or a final full stop.
-#: "$" is the US dollar and "¥" the yuan: in Pakistan's and China's EV news they always are.
-CURRENCY_WORDS = {
-    "RS": "PKR",
-    "RUPEE": "PKR",
-    "RUPEES": "PKR",
-    "PKRS": "PKR",
-    "$": "USD",
-    "US$": "USD",
-    "USDOLLAR": "USD",
-    "USDOLLARS": "USD",
-    "DOLLAR": "USD",
-    "DOLLARS": "USD",
-    "¥": "CNY",
-    "CN¥": "CNY",
-    "RMB": "CNY",
-    "YUAN": "CNY",
-    "RENMINBI": "CNY",
-    "HK$": "HKD",
-    "A$": "AUD",
-    "C$": "CAD",
-    "S$": "SGD",
-    "€": "EUR",
-    "EURO": "EUR",
-    "EUROS": "EUR",
-    "£": "GBP",
-    "₹": "INR",
-    "DH": "AED",
-    "DHS": "AED",
-    "DIRHAM": "AED",
-    "DIRHAMS": "AED",
-    "RIYAL": "SAR",
-    "RIYALS": "SAR",
-}
-
-#: The words for "times so much" that follow a number: "8.4m", "85 lakh", "1.3 crore".
-SCALES = {
-    "k": Decimal(1000),
-    "thousand": Decimal(1000),
-    "lakh": Decimal(100_000),
-    "lakhs": Decimal(100_000),
-    "lac": Decimal(100_000),
-    "lacs": Decimal(100_000),
-    "m": Decimal(1_000_000),
-    "mn": Decimal(1_000_000),
-    "mln": Decimal(1_000_000),
-    "million": Decimal(1_000_000),
-    "millions": Decimal(1_000_000),
-    "crore": Decimal(10_000_000),
-    "crores": Decimal(10_000_000),
-    "cr": Decimal(10_000_000),
-    "b": Decimal(1_000_000_000),
-    "bn": Decimal(1_000_000_000),
-    "billion": Decimal(1_000_000_000),
-    "billions": Decimal(1_000_000_000),
-}
 
 NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from entrants.money_words import CURRENCY_WORDS, SCALES
 from entrants.newsdesk.extraction.matching import overlaps
 
 
@@ -58,57 +59,6 @@ _AMOUNT_RE = re.compile(
     rf"[^\S\n]?(?P<suffix>{_SUFFIX})(?![\w/])"
     rf"|(?<![\w.,])(?P<number3>{_NUMBER})[^\S\n]?(?P<scale3>(?i:lakhs?|lacs?|crores?))(?!\w)"
 )
-_CURRENCY_CODES = {
-    "US$": "USD",
-    "$": "USD",
-    "HK$": "HKD",
-    "A$": "AUD",
-    "C$": "CAD",
-    "S$": "SGD",
-    "CN¥": "CNY",
-    "¥": "CNY",
-    "€": "EUR",
-    "£": "GBP",
-    "₹": "INR",
-    "RS": "PKR",
-    "DH": "AED",
-    "DHS": "AED",
-    "RMB": "CNY",
-    "YUAN": "CNY",
-    "RENMINBI": "CNY",
-    "RUPEE": "PKR",
-    "RUPEES": "PKR",
-    "DOLLAR": "USD",
-    "DOLLARS": "USD",
-    "USDOLLAR": "USD",
-    "USDOLLARS": "USD",
-    "EURO": "EUR",
-    "EUROS": "EUR",
-    "DIRHAM": "AED",
-    "DIRHAMS": "AED",
-    "RIYAL": "SAR",
-    "RIYALS": "SAR",
-}
-_SCALES = {
-    "k": Decimal(1000),
-    "thousand": Decimal(1000),
-    "lakh": Decimal(100_000),
-    "lakhs": Decimal(100_000),
-    "lac": Decimal(100_000),
-    "lacs": Decimal(100_000),
-    "m": Decimal(1_000_000),
-    "mn": Decimal(1_000_000),
-    "mln": Decimal(1_000_000),
-    "million": Decimal(1_000_000),
-    "crore": Decimal(10_000_000),
-    "crores": Decimal(10_000_000),
-    "cr": Decimal(10_000_000),
-    "b": Decimal(1_000_000_000),
-    "bn": Decimal(1_000_000_000),
-    "billion": Decimal(1_000_000_000),
-    "tn": Decimal(10**12),
-    "trillion": Decimal(10**12),
-}
 _APPROXIMATE_BEFORE_RE = re.compile(
     r"(?:(?<!\w)(?i:around|about|nearly|approximately|approx\.|roughly|almost|some|circa|"
     r"close\s+to|an\s+estimated|estimated)|~)[^\S\n]*$"
@@ -191,10 +141,10 @@ def find_amounts(text):
         else:
             currency_text, number, scale = "Rs", match["number3"], match["scale3"]
         key = re.sub(r"[\s.]", "", currency_text).upper()
-        currency = _CURRENCY_CODES.get(key, key)
+        currency = CURRENCY_WORDS.get(key, key)
         value = Decimal(number.replace(",", ""))
         if scale:
-            value *= _SCALES[scale.strip().lower()]
+            value *= SCALES[scale.strip().lower()]
         before = text[max(0, match.start() - 30) : match.start()]
         amounts.append(
             Amount(

@@ -789,12 +789,20 @@ class Sighting(Fact):
         ]
 
     def __str__(self):
-        what = "imported" if self.kind == self.Kind.IMPORTED else "at"
-        return f"{self.vehicle_model} {what} {self.place_display} ({self.date_display})"
+        return f"{self.vehicle_model} {self.where} ({self.date_display})"
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         self.advance_model_stage()
+
+    @property
+    def where(self):
+        """Return where, in words: "at Karachi port", "imported through Karachi port",
+        "imported", "at a place not stated"."""
+        known = self.place or self.city
+        if self.kind == self.Kind.IMPORTED:
+            return f"imported through {self.place_display}" if known else "imported"
+        return f"at {self.place_display}" if known else "at a place not stated"
 
     @property
     def place_display(self):

@@ -175,3 +175,18 @@ def test_undated_news_sorts_last_both_ways_on_every_database(client, sort):
     dated = sorted(page.index(f"Dated {day}") for day in (1, 2))
     assert dated[-1] < page.index("Undated comparison")
     assert "date unknown" in page
+
+
+def test_a_conversion_stated_by_an_undated_source_is_shown_without_a_check(client, su7):
+    undated = factories.NewsItemFactory(date=None)
+    price = factories.PricePointFactory(
+        vehicle_model=su7, source=undated, amount=215900, currency="CNY", date=None
+    )
+    factories.StatedConversionFactory(
+        price_point=price, source=undated, amount=8550000, currency="PKR"
+    )
+    factories.ExchangeRateFactory(base="CNY", quote="PKR", rate="39.6")
+    for path in (price.get_absolute_url(), su7.get_absolute_url(), "/prices/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "8,550,000" in response.content.decode(), path

@@ -93,7 +93,10 @@ def read_amount(text):
         words = {word.lower() for word in re.findall(r"[A-Za-z]+", compact)}
         if words & NUMBER_WORDS:
             refuse(
-                _("“%(text)s” is written in words; type the number in digits (8 million)."),
+                _(
+                    "“%(text)s” is written in words; type the number in digits (“8 million”, "
+                    "not “eight million”)."
+                ),
                 "words",
                 text=shown,
             )

@@ -101,3 +101,13 @@ def test_changelist_search_ranks_unless_a_column_was_chosen(editor, companies):
 
     by_name_descending = changelist_names(editor, q="xiaomi", o="-0")  # name, descending
     assert by_name_descending == sorted(ranked, reverse=True)
+
+
+def test_autocomplete_ranks_a_model_name_match_above_a_maker_name_match(editor):
+    mg = factories.CompanyFactory(name="MG Motor")
+    factories.VehicleModelFactory(maker=mg, name="HS", variant="PHEV")
+    factories.VehicleModelFactory(maker=mg, name="MG4")
+    assert autocomplete(editor, "pricepoint", "vehicle_model", "mg") == [
+        "MG Motor MG4",  # its own name starts with "mg"
+        "MG Motor HS PHEV",  # only its maker's does
+    ]

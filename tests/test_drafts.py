@@ -174,3 +174,27 @@ def test_an_undated_source_gives_no_made_up_dates(market):
         (models["Honri VE"].pk, None),
         (models["Seres 3"].pk, datetime.date(2024, 3, 1)),
     ]
+
+
+def test_a_name_opening_a_sentence_is_that_sentences_and_dates_of_other_things_stay_out(market):
+    """The traps a new user's article set: a model or an importer named first in its sentence
+    was counted in the sentence before; a date about tractors dated the next sentence's car."""
+    makers, models = market
+    air_link = factories.CompanyFactory(name="Air Link")
+    text = (
+        "The Atto 3 goes for PKR 8.99 million. Seres 3 costs Rs 1.45 crore. "
+        "Air Link imported 12 units of the SU7. "
+        "Sazgar sold 4,000 tractors last year. The Honri VE remains the budget choice at 38 lakh."
+    )
+    suggestions = draft(text, PUBLISHED)
+    assert [(row["vehicle_model"], row["amount"], row["date"]) for row in suggestions.prices] == [
+        (models["Atto 3"].pk, Decimal("8990000"), None),
+        (models["Seres 3"].pk, Decimal("14500000"), None),
+        (models["Honri VE"].pk, Decimal("3800000"), None),
+    ]
+    [imported] = suggestions.sightings
+    assert (imported["kind"], imported["importer"], imported["quantity"]) == (
+        "imported",
+        air_link.pk,
+        12,
+    )

@@ -60,6 +60,8 @@ def test_an_import_with_no_place_is_entered_and_shown_on_model_company_and_list_
     assert response.status_code == 200
     imported = Sighting.objects.get()
     assert (imported.kind, imported.importer, imported.place) == ("imported", air_link, "")
+    assert set(news.vehicle_models.all()) == {su7}  # its source now mentions what it names
+    assert set(news.companies.all()) == {su7.maker, air_link}
     su7.refresh_from_db()
     assert su7.stage_in_pakistan == VehicleModel.Stage.IMPORTED  # counted towards its stage
     assert su7.history.first().stage_in_pakistan == "imported"  # and the change is in history

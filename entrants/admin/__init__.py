@@ -403,6 +403,11 @@ class FactAdmin(TrackedAdmin):
     autocomplete_fields = ["source", "other_sources"]
     search_fields = ["notes", "source__headline"]
 
+    def save_related(self, request, form, formsets, change):
+        """Save the fact's relations, then link its source to what it names."""
+        super().save_related(request, form, formsets, change)
+        fill_mentions(form.instance.source)
+
 
 @admin.register(Sighting)
 class SightingAdmin(FactAdmin):

@@ -19,8 +19,8 @@ RANK = "search_rank"
 class BestMatchFirst:
     """A ModelAdmin mixin that orders search results by how well they match the search term:
     an exact match (case-insensitive) of one of ``ranked_by`` first, then a field starting
-    with the term, then one with a word starting with it, then the rest; each in the admin's
-    usual order.
+    with the term, then one with a word starting with it, then the rest; within each, a match
+    of an earlier field of ``ranked_by`` first; ties in the admin's usual order.
 
     ``ranked_by`` names fields or paths ("maker__name", "aliases__name"); a path through a
     many-valued relation is matched in a subquery, so that no row is listed twice.
@@ -39,14 +39,18 @@ class BestMatchFirst:
 
     def ranked(self, queryset, term):
         """Return ``queryset`` annotated with the rank of each row for ``term`` (0 best)."""
+        # Within a level, the first of ``ranked_by`` counts most: for "mg", the model MG4
+        # (a name starting with it) before the HS of MG Motor (a maker starting with it).
         levels = [
-            [self.matching(path, "iexact", term) for path in self.ranked_by],
-            [self.matching(path, "istartswith", term) for path in self.ranked_by],
-            [self.matching(path, "icontains", f" {term}") for path in self.ranked_by],
+            self.matching(path, lookup, pattern)
+            for lookup, pattern in (
+                ("iexact", term),
+                ("istartswith", term),
+                ("icontains", f" {term}"),
+            )
+            for path in self.ranked_by
         ]
-        whens = [
-            When(any_of(conditions), then=Value(rank)) for rank, conditions in enumerate(levels)
-        ]
+        whens = [When(condition, then=Value(rank)) for rank, condition in enumerate(levels)]
         rank = Case(*whens, default=Value(len(levels)), output_field=IntegerField())
         return queryset.annotate(**{RANK: rank})
 
@@ -68,11 +72,3 @@ class BestMatchFirst:
                 return True
             opts = field.related_model._meta
         return False
-
-
-def any_of(conditions):
-    """Return the condition that one of ``conditions`` holds."""
-    combined = Q()
-    for condition in conditions:
-        combined |= condition
-    return combined

@@ -117,10 +117,10 @@ def sentences_of(text):
 
 
 def sentence_index(sentences, position):
-    for index, sentence in enumerate(sentences):
-        if sentence.start <= position < sentence.end + 2:
-            return index
-    return len(sentences) - 1
+    """Return the index of the sentence holding ``position``: the last one starting at or
+    before it (a name opening a sentence is that sentence's, not the one before's)."""
+    starts = [sentence.start for sentence in sentences]
+    return max(0, bisect.bisect_right(starts, position) - 1)
 
 
 def spans_of(text, item):
@@ -247,11 +247,28 @@ def draft(text, published_on=None, precision=DatePrecision.DAY):
                 return items[-1].item
         return None
 
+    def names(index):
+        return {m.item.name for kind in ("models", "companies") for m in in_sentence(kind, index)}
+
+    def models_named(index):
+        return {m.item.name for m in in_sentence("models", index)}
+
+    def date_of(index):
+        """The sentence's own date; else the one before's, if this sentence names nothing or
+        a model that one names too ("… the SU7, in March. The SU7 will cost …"); never the
+        date of other things ("Sazgar sold 4,000 tractors last year. The Honri VE costs …")."""
+        if here := in_sentence("dates", index):
+            return here[-1].item
+        if index and (before := in_sentence("dates", index - 1)):
+            if not names(index) or models_named(index) & models_named(index - 1):
+                return before[-1].item
+        return None
+
     suggestions = Suggestions(extraction)
     for index, sentence in enumerate(sentences):
         amounts = [a for a in in_sentence("amounts", index) if a.item.currency]
         models = in_sentence("models", index)
-        date = latest_before("dates", index)
+        date = date_of(index)
         for main, stated, model in priced_amounts(text, sentence, amounts, models):
             amount = main.item
             suggestions.prices.append(

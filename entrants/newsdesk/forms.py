@@ -70,10 +70,12 @@ class LinksForm(forms.Form):
         self.fields["people"].queryset = Person.objects.filter(
             pk__in={p.id for p in extraction.people if not p.new}
         )
-        self.fields["new_companies"].choices = [
-            (c.name, c.name) for c in extraction.companies if c.new
-        ]
         self.new_models = {m.name: m for m in extraction.models if m.new and m.maker}
+        # A new model's maker that the tracker does not know is offered as a new company too
+        # ("Nevo Q05": Nevo), so that both can be added in one step.
+        new_names = [c.name for c in extraction.companies if c.new]
+        new_names += [m.maker for m in self.new_models.values() if not m.maker_id]
+        self.fields["new_companies"].choices = [(name, name) for name in dict.fromkeys(new_names)]
         self.fields["new_models"].choices = [
             (name, f"{name} (maker: {m.maker}{'' if m.maker_id else ', new'})")
             for name, m in self.new_models.items()

@@ -108,6 +108,7 @@ def sighting_fields(vehicle_model, place, **extra):
     """Return the fields of a sighting inline form."""
     return {
         "vehicle_model": vehicle_model.pk,
+        "kind": "sighted",
         "claim_status": "reported",
         "place": place,
         "city": "Karachi",

@@ -6,10 +6,8 @@ accepted. ``AmountFormField`` is the form field of every amount and rate; ``Type
 is the form mixin that refuses a typed currency the form would otherwise drop ("Rs 8.4m" with
 CNY chosen as the price's currency).
 
-The symbols and scales are a small table of this module's own, not imported from the news
-desk's extraction (which reads amounts out of running text, and keeps its tables private):
-an editor types what articles print, so the two tables hold the same words, and a word added
-to one may well belong in the other.
+The currency and scale words are ``entrants.money_words``, shared with the news desk's
+extraction: an editor types what articles print, so both read the same words.
 """
 
 import re

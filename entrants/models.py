@@ -792,8 +792,10 @@ class Sighting(Fact):
         return f"{self.vehicle_model} {self.where} ({self.date_display})"
 
     def save(self, *args, **kwargs):
+        stored = type(self).objects.filter(pk=self.pk).values_list(*self.STAGE_FIELDS).first()
         super().save(*args, **kwargs)
-        self.advance_model_stage()
+        if stored != tuple(getattr(self, name) for name in self.STAGE_FIELDS):
+            self.advance_model_stage()  # new, or its kind, model or status changed
 
     @property
     def where(self):
@@ -814,6 +816,10 @@ class Sighting(Fact):
     @property
     def quantity_display(self):
         return "unknown" if self.quantity is None else str(self.quantity)
+
+    #: What an import's effect on its model's stage depends on: saved again with these
+    #: unchanged (its notes edited, say), it does not move a stage an editor has set back.
+    STAGE_FIELDS = ("kind", "vehicle_model_id", "claim_status")
 
     def advance_model_stage(self):
         """An import shows its model has reached Pakistan: move the model's stage up to

@@ -163,3 +163,48 @@ def test_what_it_mentions_is_filled_from_its_facts_and_keeps_what_the_editor_add
     assert set(news.companies.all()) == {su7.maker, air_link, extra}
     assert list(news.vehicle_models.all()) == [su7]
     assert news.history.first().history_type == "~"  # the links are in the history
+
+
+def test_a_page_saved_again_unchanged_rewrites_nothing_and_keeps_a_confirmed_duplicate(
+    admin_client, su7, news
+):
+    """Saving the news item page touches only what the editor changed: a price's conversion
+    line shown as it was is no change, and a duplicate once confirmed is not refused again."""
+    post_with_inline(
+        admin_client, news, "pricepoints", vehicle_model=str(su7.pk), stated="USD 30917", **PRICE
+    )
+    sighting = {
+        "vehicle_model": str(su7.pk),
+        "kind": "sighted",
+        "claim_status": "reported",
+        "place": "Karachi port",
+        "date": "2024-10-01",
+        "date_precision": "day",
+    }
+    factories.SightingFactory(
+        vehicle_model=su7, place="Karachi port", date=datetime.date(2024, 10, 1)
+    )
+    post_with_inline(admin_client, news, "sightings", **sighting, save_duplicate="on")
+    price = PricePoint.objects.get()
+    versions = (price.history.count(), StatedConversion.history.count())
+    data = admin_form_data(admin_client.get(change_url(news)), headline="SU7 lands in Karachi port")
+    response = admin_client.post(change_url(news), data, follow=True)
+    assert "This matches a fact already recorded" not in response.content.decode()
+    news.refresh_from_db()
+    assert news.headline == "SU7 lands in Karachi port"
+    assert (price.history.count(), StatedConversion.history.count()) == versions
+    assert Sighting.objects.count() == 2
+
+
+def test_a_conversion_too_large_for_the_database_is_refused_in_words(admin_client, su7, news):
+    response = post_with_inline(
+        admin_client,
+        news,
+        "pricepoints",
+        vehicle_model=str(su7.pk),
+        stated="USD 12345678901234567",
+        **PRICE,
+    )
+    assert response.status_code == 200
+    assert "digits" in response.content.decode()
+    assert not PricePoint.objects.exists()

@@ -192,3 +192,28 @@ def test_a_conversion_stated_by_an_undated_source_is_shown_without_a_check(clien
         response = client.get(path)
         assert response.status_code == 200, path
         assert "8,550,000" in response.content.decode(), path
+
+
+def test_an_import_saved_again_unchanged_does_not_undo_an_editors_stage(su7):
+    imported = factories.SightingFactory(vehicle_model=su7, kind="imported")
+    su7.refresh_from_db()
+    su7.stage_in_pakistan = VehicleModel.Stage.RUMOURED  # the editor judges it premature
+    su7.save()
+    imported.notes = "Customs papers not seen."
+    imported.save()
+    su7.refresh_from_db()
+    assert su7.stage_in_pakistan == VehicleModel.Stage.RUMOURED
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Air Link plans to begin importing the Xiaomi SU7 next year.",
+        "Air Link has not imported the Xiaomi SU7 yet.",
+        "The Xiaomi SU7 will be imported by Air Link.",
+    ],
+)
+def test_an_import_that_has_not_happened_is_not_drafted(su7, air_link, sentence):
+    from entrants.newsdesk.drafts import draft
+
+    assert draft(sentence, datetime.date(2025, 5, 2)).sightings == []

@@ -41,7 +41,7 @@ from entrants.newsdesk.mentions import fill_mentions
 from entrants.resources import ExchangeRateResource, PricePointResource
 
 # What accepting suggestions may create (entrants.newsdesk.apply.apply).
-SUGGESTIONS_CREATE = (Company, PricePoint, Sighting, MarketEvent)
+SUGGESTIONS_CREATE = (Company, VehicleModel, PricePoint, Sighting, MarketEvent)
 
 
 @admin.display(description=_("date"), ordering="date")

@@ -46,8 +46,16 @@ class StatedConversionsField(forms.CharField):
                     params={"code": code},
                 )
             seen.add(code)
-            conversions.append((code, AmountFormField().to_python(amount), bool(approximate)))
+            amount = AmountFormField(max_digits=16, decimal_places=2).clean(amount)
+            conversions.append((code, amount, bool(approximate)))
         return conversions
+
+    def has_changed(self, initial, data):
+        """Compare what the line says, not how it is written ("USD 30917" is "usd 30,917")."""
+        try:
+            return self.to_python(initial or "") != self.to_python(data or "")
+        except ValidationError:
+            return True
 
 
 def written(conversions):
@@ -63,12 +71,13 @@ def save_conversions(price, conversions):
     each, delete the ones no longer given (conversions other sources state are left alone)."""
     kept = []
     for currency, amount, approximate in conversions:
-        stated, _created = StatedConversion.objects.update_or_create(
-            price_point=price,
-            source=price.source,
-            currency=currency,
-            defaults={"amount": amount, "is_approximate": approximate},
-        )
+        stated = StatedConversion.objects.filter(
+            price_point=price, source=price.source, currency=currency
+        ).first() or StatedConversion(price_point=price, source=price.source, currency=currency)
+        if stated.pk is None or (stated.amount, stated.is_approximate) != (amount, approximate):
+            stated.amount, stated.is_approximate = amount, approximate
+            stated.full_clean()
+            stated.save()
         kept.append(stated.pk)
     for gone in price.stated_conversions.filter(source=price.source).exclude(pk__in=kept):
         gone.delete()  # one by one, so that the history records each

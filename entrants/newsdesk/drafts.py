@@ -57,8 +57,10 @@ EVENT_CUES = [
     (re.compile(r"\b(signed|agreement|memorandum|MoU)\b", re.I), MarketEvent.Kind.AGREEMENT),
     (re.compile(r"\bpolicy\b", re.I), MarketEvent.Kind.POLICY),
 ]
+# Done, not planned or denied: "imported", never "plans to begin importing" or "has not imported".
 IMPORT_CUES = re.compile(
-    r"\b(imported|imports|importing|brought[^\S\n]+in|shipped[^\S\n]+in|cleared[^\S\n]+customs)\b",
+    r"(?<!not )(?<!n't )(?<!never )(?<!be )\b(imported|brought[^\S\n]+in|shipped[^\S\n]+in|"
+    r"cleared[^\S\n]+customs)\b",
     re.I,
 )
 SIGHTING_CUES = re.compile(

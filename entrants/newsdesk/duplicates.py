@@ -15,7 +15,7 @@ from entrants.models import PricePoint, Sighting
 #: What makes two facts of a kind "the same" here.
 SAME = {
     PricePoint: ("vehicle_model", "amount", "currency", "date", "source"),
-    Sighting: ("vehicle_model", "place", "date"),
+    Sighting: ("vehicle_model", "kind", "place", "date"),
 }
 
 
@@ -52,6 +52,8 @@ class DuplicateWarningForm(ConcurrencyCheckedForm):
         if self.errors or cleaned.get("save_duplicate"):
             return cleaned
         model = type(self.instance)
+        if self.instance.pk is not None and not set(SAME[model]) & set(self.changed_data):
+            return cleaned  # a stored fact saved again unchanged: confirmed (or never matched)
         lookup = {name: self.value_of(name) for name in SAME[model]}
         source = lookup.get("source", False)
         if source is None or getattr(source, "pk", False) is None:

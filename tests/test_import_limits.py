@@ -224,6 +224,20 @@ def test_a_confirm_bumps_the_data_version_once_not_per_row(admin_client):
 # --- Time limit and a cancelled session: stop at once, write nothing --------------------------
 
 
+COUNT_TO = (
+    "SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+    "SELECT x + 1 FROM c WHERE x < %s) SELECT x FROM c)"
+)
+
+
+def sqlite_counts_per_second(cursor):
+    """How far SQLite counts in a second on this machine, now (a fixed figure made the slow
+    row take 1.5 s on one machine and under a second, the time limit, on a faster one)."""
+    started = time.monotonic()
+    cursor.execute(COUNT_TO, [1_000_000])
+    return 1_000_000 / max(time.monotonic() - started, 1e-3)
+
+
 @contextmanager
 def slow_insert_of(notes, seconds):
     """Make the database take about ``seconds`` over inserting a rate whose notes are
@@ -232,11 +246,10 @@ def slow_insert_of(notes, seconds):
     table = ExchangeRate._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            count = int(seconds * 4_000_000)
+            count = int(seconds * sqlite_counts_per_second(cursor))
             cursor.execute(
                 f"CREATE TRIGGER slow BEFORE INSERT ON {table} WHEN NEW.notes = '{notes}' "
-                "BEGIN SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
-                f"SELECT x + 1 FROM c WHERE x < {count}) SELECT x FROM c); END"
+                f"BEGIN {COUNT_TO % count}; END"
             )
         else:
             cursor.execute(
@@ -267,7 +280,7 @@ def rows_with_a_slow_one(count=20, slow_row=5):
 @pytest.mark.django_db(transaction=True)
 def test_an_import_over_its_time_limit_stops_and_writes_nothing(tmp_path):
     path = write_file(tmp_path, rows_with_a_slow_one())
-    with slow_insert_of("slow", 1.5):
+    with slow_insert_of("slow", 2):
         started = time.monotonic()
         error, _, err = import_command(path, "--time-limit", "1")
         took = time.monotonic() - started

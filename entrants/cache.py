@@ -134,6 +134,26 @@ def canonical_url(request):
     return request.build_absolute_uri(request.path) + query
 
 
+@contextmanager
+def reading_data_version():
+    """Read the data version once for the block (and yield it): ``per_data_version`` values
+    computed within it cost no second query for it."""
+    version = data_version()
+    token = _request_version.set(version)
+    try:
+        yield version
+    finally:
+        _request_version.reset(token)
+
+
+def page_etag(request, version):
+    """Return (digest, ETag) of the page ``request`` asks for at data version ``version``: by
+    its absolute, canonical URL, as an export's links name the host and scheme it was asked
+    on."""
+    digest = hashlib.sha256(canonical_url(request).encode()).hexdigest()[:32]
+    return digest, f'"v{version}-{digest}"'
+
+
 def versioned_page(view, parameters=None):
     """Cache a GET view's response by its canonical absolute URL (scheme, host, path and
     query: ``canonical_url``) and the data version, and answer 304 to a browser that already
@@ -148,19 +168,13 @@ def versioned_page(view, parameters=None):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        version = data_version()
-        token = _request_version.set(version)
-        try:
+        with reading_data_version() as version:
             return respond(request, version, *args, **kwargs)
-        finally:
-            _request_version.reset(token)
 
     def respond(request, version, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
             return view(request, *args, **kwargs)
-        # The absolute URL: an export's links name the host and scheme it was asked on.
-        digest = hashlib.sha256(canonical_url(request).encode()).hexdigest()[:32]
-        etag = f'"v{version}-{digest}"'
+        digest, etag = page_etag(request, version)
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()
         else:

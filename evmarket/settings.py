@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "import_export",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "entrants",
 ]
 
@@ -251,6 +255,51 @@ CONTENT_SECURITY_POLICY = {
 
 # Analyst pages are public (read-only) unless this asks for a signed-in user.
 ANALYST_LOGIN_REQUIRED = env_flag("DJANGO_ANALYST_LOGIN_REQUIRED")
+
+# The read-only data API (entrants/api/, docs/api.md): JSON only, public like the analyst pages
+# or, when they require a login, a session or a token (made in the admin); throttled per client
+# address (evmarket.proxy.client_ip) or per signed-in user.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token first: an anonymous client refused is answered 401 with
+        # "WWW-Authenticate: Token", which says how to get in.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["entrants.api.access.AnalystAccess"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "entrants.api.throttling.AnonymousClientThrottle",
+        "entrants.api.throttling.SignedInClientThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("DJANGO_API_ANON_RATE", "120/min"),
+        "user": os.environ.get("DJANGO_API_USER_RATE", "600/min"),
+    },
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "entrants.api.pagination.TrackerCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pakistan EV market tracker API",
+    "DESCRIPTION": (
+        "Read-only: companies, vehicle models, partnerships, sightings and imports, prices, "
+        "exchange rates, market events, news, people and statements, each fact with its "
+        "sources, claim status and date precision. Decimals are strings. See docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema lists the filters' choices (model and company slugs): read as the API is.
+    "SERVE_PERMISSIONS": ["entrants.api.access.AnalystAccess"],
+    # Swagger UI from this site's own static files (drf-spectacular-sidecar): works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Admin login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one user name
 # from one address, that pair is locked out for AXES_COOLOFF_TIME. `manage.py axes_reset`

@@ -21,5 +21,6 @@ handler500 = "evmarket.errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
+    path("api/", include("entrants.api.urls")),
     path("", include("entrants.urls")),
 ]

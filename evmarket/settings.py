@@ -282,7 +282,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "entrants.api.pagination.TrackerCursorPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "entrants.api.schema.TrackerSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pakistan EV market tracker API",

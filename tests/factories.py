@@ -192,3 +192,24 @@ class StatementFactory(FactFactory):
     text = "We will bring our electric cars to Pakistan next year."
     kind = Statement.Kind.DIRECT_QUOTE
     context = "At a press conference"
+
+
+def build_related_rows(count):
+    """Create ``count`` of everything, each with related rows, so that an N+1 would show."""
+    for _ in range(count):
+        news = NewsItemFactory()
+        model = VehicleModelFactory()
+        CompanyAliasFactory(company=model.maker)
+        news.companies.add(model.maker)
+        price = PricePointFactory(vehicle_model=model, source=news)
+        StatedConversionFactory(price_point=price, source=news)
+        price.other_sources.add(NewsItemFactory())
+        SightingFactory(vehicle_model=model, source=news)
+        PartnershipFactory(partner=model.maker, source=news)
+        event = MarketEventFactory(source=news)
+        event.companies.add(model.maker)
+        event.vehicle_models.add(model)
+        StatementFactory(
+            person=PersonFactory(organisation=model.maker), source=news
+        )
+    ExchangeRateFactory(base="USD", quote="CNY", rate=Decimal("7.1"))

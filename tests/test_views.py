@@ -529,27 +529,6 @@ def test_empty_list_says_so(client):
 # --- Constant query counts ----------------------------------------------------------------------
 
 
-def build_related_rows(count):
-    """Create ``count`` of everything, each with related rows, so that an N+1 would show."""
-    for _ in range(count):
-        news = factories.NewsItemFactory()
-        model = factories.VehicleModelFactory()
-        factories.CompanyAliasFactory(company=model.maker)
-        news.companies.add(model.maker)
-        price = factories.PricePointFactory(vehicle_model=model, source=news)
-        factories.StatedConversionFactory(price_point=price, source=news)
-        price.other_sources.add(factories.NewsItemFactory())
-        factories.SightingFactory(vehicle_model=model, source=news)
-        factories.PartnershipFactory(partner=model.maker, source=news)
-        event = factories.MarketEventFactory(source=news)
-        event.companies.add(model.maker)
-        event.vehicle_models.add(model)
-        factories.StatementFactory(
-            person=factories.PersonFactory(organisation=model.maker), source=news
-        )
-    factories.ExchangeRateFactory(base="USD", quote="CNY", rate=Decimal("7.1"))
-
-
 def queries_for(client, url):
     """Return how many queries answering ``url`` took (the page must answer 200)."""
     with CaptureQueriesContext(connection) as queries:
@@ -573,10 +552,10 @@ def test_list_query_count_is_constant_as_rows_grow(client, name):
         f"/{name}/?format=csv",
         f"/{name}/?format=json",
     ]
-    build_related_rows(3)
+    factories.build_related_rows(3)
     # The first page after a write also reads the lookups (once per data version).
     small = [queries_for(client, url) for url in urls]
-    build_related_rows(37)
+    factories.build_related_rows(37)
     large = [queries_for(client, url) for url in urls]
     assert large == small
 

@@ -54,6 +54,9 @@ class TrackerViewSet(VersionedResponses, viewsets.ReadOnlyModelViewSet):
     ``ordering_fields`` (the primary key breaks ties), cursor pages."""
 
     extra_parameters = frozenset()
+    # Any key up to the next slash: one that names no record is a JSON 404 from the viewset,
+    # not the site's HTML one.
+    lookup_value_regex = "[^/]+"
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -72,6 +75,23 @@ class TrackerViewSet(VersionedResponses, viewsets.ReadOnlyModelViewSet):
                 }
             )
 
+        self.check_ordering(request)
+
+    def check_ordering(self, request):
+        """Refuse an ``ordering`` by a field the endpoint does not sort by (DRF's
+        OrderingFilter would drop it silently)."""
+        terms = [term.strip() for term in request.query_params.get("ordering", "").split(",")]
+        wrong = [term for term in terms if term and term.lstrip("-") not in self.ordering_fields]
+        if wrong:
+            raise ValidationError(
+                {
+                    "ordering": [
+                        f"“{wrong[0][:60]}” is not a field this list is ordered by. Fields: "
+                        f"{', '.join(self.ordering_fields)} (with - for descending)."
+                    ]
+                }
+            )
+
     def known_parameters(self):
         if self.action == "list":
             filters = self.filterset_class.base_filters if self.filterset_class else {}
@@ -84,7 +104,6 @@ class FactViewSet(TrackerViewSet):
     ``sort_date`` orders by the fact's date, undated facts as the oldest."""
 
     lookup_field = "uuid"
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
     ordering_fields = ["sort_date"]
 
     def get_queryset(self):

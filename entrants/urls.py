@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.urls.converters import StringConverter
 
-from entrants import views
+from entrants import download_views, views
 from entrants.access import analyst_page
 from entrants.cache import versioned_page
 
@@ -66,4 +66,11 @@ urlpatterns = [
     path("people/<tracker_slug:slug>/", page(views.person_detail), name="person_detail"),
     path("rates/", page(views.RateListView.as_view()), name="rate_list"),
     path("convert/", page(views.convert, views.CONVERT_PARAMETERS), name="convert"),
+    path("download/", page(download_views.download_page, ()), name="download"),
+    path(
+        "download/evmarket.sqlite3",
+        page(download_views.sqlite_file, ()),
+        name="download_sqlite",
+    ),
+    path("download/evmarket-csv.zip", page(download_views.csv_zip, ()), name="download_csv"),
 ]

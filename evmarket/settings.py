@@ -211,6 +211,13 @@ IMPORT_UPLOAD_DIR = Path(
 )
 IMPORT_UPLOAD_MAX_AGE_SECONDS = 3600
 
+# The whole dataset as files (/download/: entrants/downloads.py), built once per data version
+# into this directory (the server must be able to write to it); other versions' are removed.
+DOWNLOAD_DIR = Path(os.environ.get("DJANGO_DOWNLOAD_DIR", BASE_DIR / "downloads"))
+# The tracker's public address (https://tracker.example.org), named in the downloads as where
+# they come from; empty, they name the path /download/ alone.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "").strip()
+
 # Django 6 behaviour now: a URL typed without a scheme is taken as https.
 FORMS_URLFIELD_ASSUME_HTTPS = True
 

@@ -28,6 +28,15 @@ def plain_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
+def download_dir(settings, tmp_path):
+    """Build the dataset downloads (``entrants.downloads``) into the test's own directory:
+    never into the checkout, and never serve a file built from another test's data (the data
+    version rolls back with each test). tests/test_downloads.py and the fuzz tests fetch them."""
+    settings.DOWNLOAD_DIR = tmp_path / "downloads"
+    return settings.DOWNLOAD_DIR
+
+
+@pytest.fixture(autouse=True)
 def empty_page_cache():
     """Start each test with an empty page cache and no values kept per data version: the data
     version is rolled back with the test's transaction, so a page cached by an earlier test

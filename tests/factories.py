@@ -209,7 +209,5 @@ def build_related_rows(count):
         event = MarketEventFactory(source=news)
         event.companies.add(model.maker)
         event.vehicle_models.add(model)
-        StatementFactory(
-            person=PersonFactory(organisation=model.maker), source=news
-        )
+        StatementFactory(person=PersonFactory(organisation=model.maker), source=news)
     ExchangeRateFactory(base="USD", quote="CNY", rate=Decimal("7.1"))

@@ -255,9 +255,7 @@ def test_a_huge_query_string_is_refused(api):
 # --- Values --------------------------------------------------------------------------------
 
 
-def test_prices_in_usd_are_paginated_with_exact_decimals_dates_and_their_rates(
-    api, reference_data
-):
+def test_prices_in_usd_are_paginated_with_exact_decimals_dates_and_their_rates(api, reference_data):
     data = get_json(api, "/api/prices/?currency=USD&page_size=5")
     assert data["next"] and data["previous"] is None
     assert len(data["results"]) == 5

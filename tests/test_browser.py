@@ -13,6 +13,7 @@ import shutil
 from importlib.resources import files
 from io import StringIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -617,4 +618,15 @@ def test_an_editor_enters_an_undated_article_with_an_import_and_a_new_model(
     )
     page.goto(f"{site}/news/?q=seagull")
     assert "date unknown" in page.locator("table.data").inner_text()
+    assert page.problems == []
+
+
+def test_the_api_docs_draw_the_schema_from_this_site_alone(page, site):
+    hosts = []
+    page.on("request", lambda request: hosts.append(urlsplit(request.url).netloc))
+    page.goto(f"{site}/api/docs/")
+    page.wait_for_selector(".swagger-ui .opblock-tag-section", timeout=20000)
+    assert "Pakistan EV market tracker API" in page.locator(".swagger-ui .title").first.inner_text()
+    assert page.locator(".swagger-ui .opblock-summary-path", has_text="/api/prices/").count()
+    assert set(hosts) == {urlsplit(site).netloc}, "an asset from another host"
     assert page.problems == []

@@ -11,6 +11,7 @@ variable.
 
 import datetime
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -263,6 +264,18 @@ CONTENT_SECURITY_POLICY = {
 # Analyst pages are public (read-only) unless this asks for a signed-in user.
 ANALYST_LOGIN_REQUIRED = env_flag("DJANGO_ANALYST_LOGIN_REQUIRED")
 
+def throttle_rate(name, default):
+    """Return the API rate ``name`` gives ("120/min"), refusing at start-up one DRF could not
+    read (it would answer every API request with a server error)."""
+    value = os.environ.get(name, default).strip()
+    if not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(
+            f"{name} is {value!r}: write it as requests per period, such as 120/min (periods: "
+            "sec, min, hour, day)."
+        )
+    return value
+
+
 # The read-only data API (entrants/api/, docs/api.md): JSON only, public like the analyst pages
 # or, when they require a login, a session or a token (made in the admin); throttled per client
 # address (evmarket.proxy.client_ip) or per signed-in user.
@@ -281,8 +294,8 @@ REST_FRAMEWORK = {
         "entrants.api.throttling.SignedInClientThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("DJANGO_API_ANON_RATE", "120/min"),
-        "user": os.environ.get("DJANGO_API_USER_RATE", "600/min"),
+        "anon": throttle_rate("DJANGO_API_ANON_RATE", "120/min"),
+        "user": throttle_rate("DJANGO_API_USER_RATE", "600/min"),
     },
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

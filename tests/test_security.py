@@ -668,3 +668,11 @@ def test_accepting_suggestions_needs_the_permission_to_add_what_they_create(clie
     client.force_login(staff_with("view_newsitem", "change_newsitem"))
     assert client.get(url).status_code == 200  # reading the suggestions is changing nothing
     assert client.post(url, {}).status_code == 403
+
+
+def test_an_api_rate_drf_could_not_read_stops_the_start_in_words():
+    result = manage("check", DJANGO_ENV="development", DJANGO_API_ANON_RATE="lots")
+    assert result.returncode != 0
+    assert "DJANGO_API_ANON_RATE is 'lots'" in result.stderr
+    fine = manage("check", DJANGO_ENV="development", DJANGO_API_USER_RATE="5/hour")
+    assert fine.returncode == 0, fine.stderr

@@ -25,6 +25,18 @@ def shown(value):
     return str(value)[:60]
 
 
+def clean_page_number(value):
+    """Return the page number ``value`` gives (1 when empty); refuse anything else."""
+    if not value:
+        return 1
+    # isdecimal, as int() takes some digits ("²") and refuses 4,301 of them.
+    if not (value.isdecimal() and len(value) < 10 and int(value) > 0):
+        raise forms.ValidationError(
+            f"“{shown(value)}” is not a page number, so the first page is shown."
+        )
+    return int(value)
+
+
 class ListForm(forms.Form):
     """``sort`` (a sortable column, ``-`` for descending), ``page`` and ``format``."""
 
@@ -46,15 +58,7 @@ class ListForm(forms.Form):
         return value
 
     def clean_page(self):
-        value = self.cleaned_data["page"]
-        if not value:
-            return 1
-        # isdecimal, as int() takes some digits ("²") and refuses 4,301 of them.
-        if not (value.isdecimal() and len(value) < 10 and int(value) > 0):
-            raise forms.ValidationError(
-                f"“{shown(value)}” is not a page number, so the first page is shown."
-            )
-        return int(value)
+        return clean_page_number(self.cleaned_data["page"])
 
     def clean_format(self):
         value = (self.cleaned_data["format"] or "html").lower()

@@ -210,17 +210,7 @@ class ListPage(View):
         return render_page(request, self.template_name, context)
 
     def paginate(self, rows, number, total):
-        """Return page ``number`` of ``rows`` (the last or first page, with a message, when
-        there is no such page) without counting past ``total``."""
-        paginator = BoundedPaginator(rows, PAGE_SIZE, total)
-        try:
-            return paginator.page(number), ""
-        except EmptyPage:
-            pass
-        last = max(1, -(-total.count // PAGE_SIZE))
-        fallback = 1 if total.more or number <= last else last
-        which = "first page" if fallback == 1 else f"last page, {fallback},"
-        return paginator.page(fallback), f"There is no page {number}; the {which} is shown."
+        return paginate(rows, number, total, PAGE_SIZE)
 
     def chunked_rows(self, queryset, params):
         """Yield every filtered row, converted chunk by chunk (each chunk's relations are
@@ -245,6 +235,20 @@ class ListPage(View):
                 "rates": params.rates or "best",
             }
         return meta
+
+
+def paginate(rows, number, total, per_page):
+    """Return page ``number`` of ``rows``, ``per_page`` rows a page (the last or first page,
+    with a message, when there is no such page), without counting past ``total``."""
+    paginator = BoundedPaginator(rows, per_page, total)
+    try:
+        return paginator.page(number), ""
+    except EmptyPage:
+        pass
+    last = max(1, -(-total.count // per_page))
+    fallback = 1 if total.more or number <= last else last
+    which = "first page" if fallback == 1 else f"last page, {fallback},"
+    return paginator.page(fallback), f"There is no page {number}; the {which} is shown."
 
 
 def querystring_without(query, *names):

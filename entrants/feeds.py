@@ -1,5 +1,5 @@
 """Atom feeds (``django.contrib.syndication``): the news as entered, the facts as entered
-(site-wide, per company and per model).
+(site-wide, per company and per model) and the recent changes.
 
 Entries are dated by the tracker: ``published`` is when the record was entered, ``updated``
 when it last changed. The date a fact or a report carries, known only to the day, month or
@@ -8,14 +8,16 @@ entered or changed a record is never in a feed.
 """
 
 import heapq
+import uuid
 from itertools import islice
 
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import BadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from entrants import selectors
+from entrants import changes, selectors
 from entrants.currency import format_amount
 from entrants.models import (
     Company,
@@ -37,6 +39,8 @@ EVERY_FACT = {
     "partnerships": Partnership.objects.all(),
     "events": MarketEvent.objects.all(),
 }
+# The namespace of the entry ids of changes (``urn:uuid:``, the same on every host).
+CHANGES_NAMESPACE = uuid.UUID("a4316c66-50fb-4ce1-b128-2135fe06e084")  # random, made once
 
 
 def latest_facts(facts, limit=FEED_ROWS):
@@ -185,3 +189,51 @@ class ModelFeed(FactsFeed):
 
     def items(self, vehicle_model):
         return latest_facts(selectors.facts_about_model(vehicle_model))
+
+
+class ChangesFeed(TrackerFeed):
+    """``/changes/feed/``: the latest changes (``?kind=price`` for one kind), newest first."""
+
+    description_template = "entrants/_feed_change.html"
+
+    def get_object(self, request):
+        kind = request.GET.get("kind", "")
+        if kind and kind not in changes.KINDS:
+            raise BadRequest(f"No such kind of record; kinds: {', '.join(changes.KINDS)}.")
+        return kind
+
+    def title(self, kind):
+        return f"{SITE}: recent changes" + (
+            f" to {changes.KINDS[kind].plural.lower()}" if kind else ""
+        )
+
+    def subtitle(self, kind):
+        return "What was added, changed, withdrawn or deleted in the tracker, newest first."
+
+    def link(self, kind):
+        path = reverse("entrants:changes")
+        return f"{path}?kind={kind}" if kind else path
+
+    def items(self, kind):
+        return changes.ChangeLog([kind] if kind else ())[:FEED_ROWS]
+
+    def item_title(self, change):
+        return f"{change.kind_label} {change.action}: {change.what}"
+
+    def item_link(self, change):
+        return change.url or f"{reverse('entrants:changes')}#{change.key}"
+
+    def item_guid(self, change):
+        return f"urn:uuid:{uuid.uuid5(CHANGES_NAMESPACE, change.key)}"
+
+    def item_guid_is_permalink(self, change):
+        return False
+
+    def item_pubdate(self, change):
+        return change.when
+
+    def item_updateddate(self, change):
+        return change.when
+
+    def item_categories(self, change):
+        return [change.kind_label, change.action]

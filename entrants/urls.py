@@ -68,6 +68,8 @@ urlpatterns = [
     path("people/<tracker_slug:slug>/", page(views.person_detail), name="person_detail"),
     path("rates/", page(views.RateListView.as_view()), name="rate_list"),
     path("convert/", page(views.convert, views.CONVERT_PARAMETERS), name="convert"),
+    path("changes/", page(views.recent_changes, views.CHANGES_PARAMETERS), name="changes"),
+    path("changes/feed/", page(feeds.ChangesFeed(), ["kind"]), name="changes_feed"),
     path("feeds/news/", page(feeds.NewsFeed()), name="news_feed"),
     path("feeds/facts/", page(feeds.FactsFeed()), name="facts_feed"),
 ]

@@ -248,7 +248,7 @@ def test_pages_link_their_feeds(client):
         assert entries(get(client, href))
 
 
-FEEDS = ["/feeds/news/", "/feeds/facts/"]
+FEEDS = ["/feeds/news/", "/feeds/facts/", "/changes/feed/"]
 
 
 def test_feeds_require_login_when_the_pages_do(client, settings):

@@ -25,6 +25,18 @@ def shown(value):
     return str(value)[:60]
 
 
+def clean_page_number(value):
+    """Return the page number ``value`` gives (1 when empty); refuse anything else."""
+    if not value:
+        return 1
+    # isdecimal, as int() takes some digits ("²") and refuses 4,301 of them.
+    if not (value.isdecimal() and len(value) < 10 and int(value) > 0):
+        raise forms.ValidationError(
+            f"“{shown(value)}” is not a page number, so the first page is shown."
+        )
+    return int(value)
+
+
 class ListForm(forms.Form):
     """``sort`` (a sortable column, ``-`` for descending), ``page`` and ``format``."""
 
@@ -46,15 +58,7 @@ class ListForm(forms.Form):
         return value
 
     def clean_page(self):
-        value = self.cleaned_data["page"]
-        if not value:
-            return 1
-        # isdecimal, as int() takes some digits ("²") and refuses 4,301 of them.
-        if not (value.isdecimal() and len(value) < 10 and int(value) > 0):
-            raise forms.ValidationError(
-                f"“{shown(value)}” is not a page number, so the first page is shown."
-            )
-        return int(value)
+        return clean_page_number(self.cleaned_data["page"])
 
     def clean_format(self):
         value = (self.cleaned_data["format"] or "html").lower()
@@ -228,3 +232,55 @@ class ConvertForm(forms.Form):
             for name, messages in self.errors.items()
             for message in messages
         ]
+
+
+class ChangesForm(forms.Form):
+    """``/changes/``: a ``kind`` of record, the days ``since`` and ``until`` (YYYY-MM-DD, both
+    included) and the ``page``. A value it cannot use is ignored, and ``messages()`` says so."""
+
+    kind = forms.ChoiceField(required=False, label="Kind of record")
+    since = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label="Since")
+    until = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label="Until")
+    page = forms.CharField(required=False, strip=True)
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Every kind"), *kinds]
+        for name in ("since", "until"):
+            self.fields[name].widget = forms.DateInput(attrs={"type": "date"})
+            self.fields[name].error_messages["invalid"] = "Enter a date as YYYY-MM-DD."
+
+    def clean_page(self):
+        return clean_page_number(self.cleaned_data["page"])
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(
+                f"“Since” ({since.isoformat()}) is after “until” ({until.isoformat()}), so no "
+                "change could match: both dates were ignored."
+            )
+        return cleaned
+
+    def value(self, name, default=None):
+        """Return the cleaned value of ``name``, or ``default`` if it was not valid."""
+        if not self.errors.get("__all__") or name not in ("since", "until"):
+            return self.cleaned_data.get(name) or default
+        return default
+
+    def messages(self):
+        """Return the errors as sentences that say which parameter was ignored."""
+        messages = []
+        for name, errors in self.errors.items():
+            if name == "__all__":
+                messages += errors
+                continue
+            given = shown(self.data.get(name, ""))
+            label = self.fields[name].label or name
+            for error in errors:
+                if name == "page":
+                    messages.append(error)
+                else:
+                    messages.append(f"{label} (“{given}”): {error} This filter was ignored.")
+        return messages

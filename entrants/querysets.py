@@ -24,6 +24,8 @@ from django.db.models.functions import Coalesce, Lower
 # A detail page lists the latest DETAIL_ROWS facts of each kind (one more is read to know
 # whether the list has more; the lists have the rest).
 DETAIL_ROWS = 50
+# A feed carries the latest FEED_ROWS records entered.
+FEED_ROWS = 50
 
 
 def count_of(queryset, field):
@@ -126,6 +128,13 @@ class FactQuerySet(NewestFirstQuerySet):
 
     def for_detail(self):
         return self.for_list()
+
+    def for_feed(self, limit=FEED_ROWS):
+        """Return the latest ``limit`` facts entered, newest first, as the list shows them,
+        with when each was entered and last changed (the dates of a feed's entries)."""
+        related = ("source__publisher", *self.list_related)
+        rows = self.for_list().defer(None).defer(*unshown(self.model, related))
+        return list(rows.order_by("-created_at", "-pk")[:limit])
 
     def citing(self, news):
         """Return the facts whose source or other source is ``news`` (each once)."""
@@ -303,6 +312,14 @@ class NewsItemQuerySet(NewestFirstQuerySet):
             *UNSHOWN[:4], *unshown(self.model, ["publisher"])
         )
         return NewestFirstQuerySet.newest(headlines, limit)
+
+    def for_feed(self, limit=FEED_ROWS):
+        """Return the latest ``limit`` news items entered, newest first, with their
+        publishers."""
+        headlines = self.select_related("publisher").defer(
+            "body", *unshown(self.model, ["publisher"])
+        )
+        return list(headlines.order_by("-created_at", "-pk")[:limit])
 
     def for_detail(self):
         news = self.model

@@ -134,16 +134,14 @@ def news_citing(facts, *, mentioned=None, published_by=None):
     return NewsItem.objects.filter(pk__in=keys[0].union(*keys[1:], all=True)).newest()
 
 
-def company_detail(slug):
-    """Return everything known about the company ``slug`` (``None`` if there is none), its facts
-    as one dated timeline (the latest ``DETAIL_ROWS`` of each kind; the lists have the rest), and
-    the news naming it, published by it or cited by its facts."""
-    company = Company.objects.for_detail().filter(slug=slug).first()
-    if company is None:
-        return None
-    facts = {
+def facts_about_company(company):
+    """Return the facts about ``company`` by kind, as querysets: its partnerships (on either
+    side), the sightings and imports of its models and the imports it made, the prices of its
+    models, the events naming it, and the statements of its people or about it."""
+    return {
         "partnerships": Partnership.objects.filter(Q(company=company) | Q(partner=company)),
         "sightings": Sighting.objects.filter(Q(vehicle_model__maker=company) | Q(importer=company)),
+        "prices": PricePoint.objects.filter(vehicle_model__maker=company),
         "events": MarketEvent.objects.filter(companies=company),
         "statements": Statement.objects.filter(
             Q(person__organisation=company)
@@ -154,6 +152,29 @@ def company_detail(slug):
             )
         ),
     }
+
+
+def facts_about_model(vehicle_model):
+    """Return the facts about ``vehicle_model`` by kind, as querysets: its prices, sightings
+    and imports, the partnerships and events naming it, and the statements about it."""
+    return {
+        "partnerships": Partnership.objects.filter(vehicle_models=vehicle_model),
+        "sightings": Sighting.objects.filter(vehicle_model=vehicle_model),
+        "prices": PricePoint.objects.filter(vehicle_model=vehicle_model),
+        "events": MarketEvent.objects.filter(vehicle_models=vehicle_model),
+        "statements": Statement.objects.filter(vehicle_models=vehicle_model),
+    }
+
+
+def company_detail(slug):
+    """Return everything known about the company ``slug`` (``None`` if there is none), its facts
+    as one dated timeline (the latest ``DETAIL_ROWS`` of each kind; the lists have the rest), and
+    the news naming it, published by it or cited by its facts."""
+    company = Company.objects.for_detail().filter(slug=slug).first()
+    if company is None:
+        return None
+    facts = facts_about_company(company)
+    del facts["prices"]  # the model pages list them
     timelines = {name: cut(facts_of.for_list().newest()) for name, facts_of in facts.items()}
     news, more_news = cut(
         news_citing(
@@ -329,16 +350,7 @@ def model_detail(slug):
     )
     events, more_events = cut(MarketEvent.objects.for_list().filter(vehicle_models=model).newest())
     news, more_news = cut(
-        news_citing(
-            [
-                PricePoint.objects.filter(vehicle_model=model),
-                Sighting.objects.filter(vehicle_model=model),
-                MarketEvent.objects.filter(vehicle_models=model),
-                Partnership.objects.filter(vehicle_models=model),
-                Statement.objects.filter(vehicle_models=model),
-            ],
-            mentioned={"vehicle_models": model},
-        )
+        news_citing(list(facts_about_model(model).values()), mentioned={"vehicle_models": model})
     )
     return {
         "model": model,

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.urls.converters import StringConverter
 
-from entrants import download_views, views
+from entrants import download_views, feeds, views
 from entrants.access import analyst_page
 from entrants.cache import versioned_page
 
@@ -28,12 +28,14 @@ urlpatterns = [
     path("", page(views.home, views.CURRENCY_PARAMETERS), name="home"),
     path("companies/", page(views.CompanyListView.as_view()), name="company_list"),
     path("companies/<tracker_slug:slug>/", page(views.company_detail), name="company_detail"),
+    path("companies/<tracker_slug:slug>/feed/", page(feeds.CompanyFeed()), name="company_feed"),
     path("models/", page(views.ModelListView.as_view()), name="model_list"),
     path(
         "models/<tracker_slug:slug>/",
         page(views.model_detail, views.CURRENCY_PARAMETERS),
         name="model_detail",
     ),
+    path("models/<tracker_slug:slug>/feed/", page(feeds.ModelFeed()), name="model_feed"),
     path(
         "models/<tracker_slug:slug>/price-history.json",
         page(views.model_price_history, views.CURRENCY_PARAMETERS),
@@ -66,6 +68,10 @@ urlpatterns = [
     path("people/<tracker_slug:slug>/", page(views.person_detail), name="person_detail"),
     path("rates/", page(views.RateListView.as_view()), name="rate_list"),
     path("convert/", page(views.convert, views.CONVERT_PARAMETERS), name="convert"),
+    path("changes/", page(views.recent_changes, views.CHANGES_PARAMETERS), name="changes"),
+    path("changes/feed/", page(feeds.ChangesFeed(), ["kind"]), name="changes_feed"),
+    path("feeds/news/", page(feeds.NewsFeed()), name="news_feed"),
+    path("feeds/facts/", page(feeds.FactsFeed()), name="facts_feed"),
     path("download/", page(download_views.download_page, ()), name="download"),
     path(
         "download/evmarket.sqlite3",

@@ -1,9 +1,10 @@
-"""Analyst pages: the overview, ten filtered lists with exports, detail pages, /convert/.
+"""Analyst pages: the overview, ten filtered lists with exports, detail pages, recent changes,
+/convert/.
 
 Views stay thin: rows come from the models' QuerySet methods (``entrants.querysets``) and
 ``selectors``, filters from ``filtersets``, columns from ``tables``, parameters from
 ``params``, facets from ``facets``, pages from ``paginators``, exports from ``exports``,
-conversion from ``conversions`` and figures from ``charts``.
+conversion from ``conversions``, figures from ``charts`` and recent changes from ``changes``.
 """
 
 from itertools import islice
@@ -15,7 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.views import View
 
-from entrants import charts, exports, lookups, rate_chart, selectors, tables
+from entrants import changes, charts, exports, lookups, rate_chart, selectors, tables
 from entrants.conversions import (
     conversion,
     convert_lowest_prices,
@@ -51,7 +52,7 @@ from entrants.models import (
     VehicleModel,
 )
 from entrants.paginators import BoundedPaginator
-from entrants.params import DISPLAY_CURRENCIES, ConvertForm, Params
+from entrants.params import DISPLAY_CURRENCIES, ChangesForm, ConvertForm, Params
 from entrants.price_history_chart import price_history
 from entrants.rate_coverage import rate_coverage
 
@@ -210,17 +211,7 @@ class ListPage(View):
         return render_page(request, self.template_name, context)
 
     def paginate(self, rows, number, total):
-        """Return page ``number`` of ``rows`` (the last or first page, with a message, when
-        there is no such page) without counting past ``total``."""
-        paginator = BoundedPaginator(rows, PAGE_SIZE, total)
-        try:
-            return paginator.page(number), ""
-        except EmptyPage:
-            pass
-        last = max(1, -(-total.count // PAGE_SIZE))
-        fallback = 1 if total.more or number <= last else last
-        which = "first page" if fallback == 1 else f"last page, {fallback},"
-        return paginator.page(fallback), f"There is no page {number}; the {which} is shown."
+        return paginate(rows, number, total, PAGE_SIZE)
 
     def chunked_rows(self, queryset, params):
         """Yield every filtered row, converted chunk by chunk (each chunk's relations are
@@ -245,6 +236,20 @@ class ListPage(View):
                 "rates": params.rates or "best",
             }
         return meta
+
+
+def paginate(rows, number, total, per_page):
+    """Return page ``number`` of ``rows``, ``per_page`` rows a page (the last or first page,
+    with a message, when there is no such page), without counting past ``total``."""
+    paginator = BoundedPaginator(rows, per_page, total)
+    try:
+        return paginator.page(number), ""
+    except EmptyPage:
+        pass
+    last = max(1, -(-total.count // per_page))
+    fallback = 1 if total.more or number <= last else last
+    which = "first page" if fallback == 1 else f"last page, {fallback},"
+    return paginator.page(fallback), f"There is no page {number}; the {which} is shown."
 
 
 def querystring_without(query, *names):
@@ -577,6 +582,35 @@ def news_detail(request, slug):
 def person_detail(request, slug):
     data = found_or_404(selectors.person_detail(slug))
     return render(request, "entrants/person_detail.html", data)
+
+
+# --- Recent changes -----------------------------------------------------------------------------
+
+CHANGES_PARAMETERS = ("kind", "since", "until", "page")
+CHANGES_PAGE_SIZE = 50
+
+
+def recent_changes(request):
+    """Show what was added, changed, withdrawn or deleted, newest first (never by whom)."""
+    form = ChangesForm(request.GET, kinds=changes.KIND_CHOICES)
+    form.is_valid()
+    kind = form.value("kind")
+    log = changes.ChangeLog([kind] if kind else (), form.value("since"), form.value("until"))
+    total = log.total()
+    page, missing = paginate(log, form.value("page", 1), total, CHANGES_PAGE_SIZE)
+    errors = form.messages() + ([missing] if missing else [])
+    return render_page(
+        request,
+        "entrants/changes.html",
+        {
+            "form": form,
+            "kind": kind,
+            "page": page,
+            "total": total,
+            "errors": errors,
+            "querystring": querystring_without(request.GET, "page"),
+        },
+    )
 
 
 # --- Overview and conversion ----------------------------------------------------------------------

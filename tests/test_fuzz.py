@@ -61,7 +61,9 @@ FUZZ_SETTINGS = settings(
 # What each detail route shows, to find real slugs and UUIDs to put in its URL.
 DETAIL_MODELS = {
     "company_detail": Company,
+    "company_feed": Company,
     "model_detail": VehicleModel,
+    "model_feed": VehicleModel,
     "model_price_history": VehicleModel,
     "news_detail": NewsItem,
     "person_detail": Person,

@@ -12,6 +12,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
 import evmarket.wsgi
 
 EXAMPLES_PER_OPERATION = 25
@@ -29,7 +32,16 @@ def api_schema(reference_data, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
     }
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", evmarket.wsgi.application)
+    # Called straight, the WSGI application would close the test's database connection at the
+    # end of each request (and with it the test's transaction): Django's test client keeps it
+    # open the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", evmarket.wsgi.application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def check(operation):

@@ -16,10 +16,11 @@ class SlugConverter(StringConverter):
 register_converter(SlugConverter, "tracker_slug")
 
 
-def page(view, parameters=None):
+def page(view, parameters=None, machine=False):
     """An analyst page: read-only, public unless configured otherwise, cached by data version
-    (``parameters``: the query parameters it reads; a class-based list names its own)."""
-    return analyst_page(versioned_page(view, parameters))
+    (``parameters``: the query parameters it reads; a class-based list names its own).
+    ``machine``: a feed or a file, read by programs (``analyst_page``)."""
+    return analyst_page(versioned_page(view, parameters), machine=machine)
 
 
 app_name = "entrants"
@@ -28,14 +29,20 @@ urlpatterns = [
     path("", page(views.home, views.CURRENCY_PARAMETERS), name="home"),
     path("companies/", page(views.CompanyListView.as_view()), name="company_list"),
     path("companies/<tracker_slug:slug>/", page(views.company_detail), name="company_detail"),
-    path("companies/<tracker_slug:slug>/feed/", page(feeds.CompanyFeed()), name="company_feed"),
+    path(
+        "companies/<tracker_slug:slug>/feed/",
+        page(feeds.CompanyFeed(), machine=True),
+        name="company_feed",
+    ),
     path("models/", page(views.ModelListView.as_view()), name="model_list"),
     path(
         "models/<tracker_slug:slug>/",
         page(views.model_detail, views.CURRENCY_PARAMETERS),
         name="model_detail",
     ),
-    path("models/<tracker_slug:slug>/feed/", page(feeds.ModelFeed()), name="model_feed"),
+    path(
+        "models/<tracker_slug:slug>/feed/", page(feeds.ModelFeed(), machine=True), name="model_feed"
+    ),
     path(
         "models/<tracker_slug:slug>/price-history.json",
         page(views.model_price_history, views.CURRENCY_PARAMETERS),
@@ -69,14 +76,18 @@ urlpatterns = [
     path("rates/", page(views.RateListView.as_view()), name="rate_list"),
     path("convert/", page(views.convert, views.CONVERT_PARAMETERS), name="convert"),
     path("changes/", page(views.recent_changes, views.CHANGES_PARAMETERS), name="changes"),
-    path("changes/feed/", page(feeds.ChangesFeed(), ["kind"]), name="changes_feed"),
-    path("feeds/news/", page(feeds.NewsFeed()), name="news_feed"),
-    path("feeds/facts/", page(feeds.FactsFeed()), name="facts_feed"),
+    path("changes/feed/", page(feeds.ChangesFeed(), ["kind"], machine=True), name="changes_feed"),
+    path("feeds/news/", page(feeds.NewsFeed(), machine=True), name="news_feed"),
+    path("feeds/facts/", page(feeds.FactsFeed(), machine=True), name="facts_feed"),
     path("download/", page(download_views.download_page, ()), name="download"),
     path(
         "download/evmarket.sqlite3",
-        page(download_views.sqlite_file, ()),
+        page(download_views.sqlite_file, (), machine=True),
         name="download_sqlite",
     ),
-    path("download/evmarket-csv.zip", page(download_views.csv_zip, ()), name="download_csv"),
+    path(
+        "download/evmarket-csv.zip",
+        page(download_views.csv_zip, (), machine=True),
+        name="download_csv",
+    ),
 ]

@@ -282,6 +282,8 @@ def throttle_rate(name, default):
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
+    # No OPTIONS answers: the API is GET and HEAD only (405 otherwise); the schema describes it.
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # The token first: an anonymous client refused is answered 401 with
         # "WWW-Authenticate: Token", which says how to get in.

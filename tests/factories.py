@@ -195,19 +195,32 @@ class StatementFactory(FactFactory):
 
 
 def build_related_rows(count):
-    """Create ``count`` of everything, each with related rows, so that an N+1 would show."""
+    """Create ``count`` of everything, each with related rows (every relation a list, a feed
+    or the API shows), so that an N+1 would show."""
     for _ in range(count):
         news = NewsItemFactory()
-        model = VehicleModelFactory()
+        model = VehicleModelFactory(maker=CompanyFactory(parent=CompanyFactory()))
         CompanyAliasFactory(company=model.maker)
+        VehicleModelAliasFactory(vehicle_model=model)
+        person = PersonFactory(organisation=model.maker)
         news.companies.add(model.maker)
+        news.vehicle_models.add(model)
+        news.people.add(person)
         price = PricePointFactory(vehicle_model=model, source=news)
         StatedConversionFactory(price_point=price, source=news)
         price.other_sources.add(NewsItemFactory())
-        SightingFactory(vehicle_model=model, source=news)
-        PartnershipFactory(partner=model.maker, source=news)
+        SightingFactory(
+            vehicle_model=model,
+            source=news,
+            importer=CompanyFactory(),
+            reported_by=CompanyFactory(),
+        ).other_sources.add(NewsItemFactory())
+        PartnershipFactory(partner=model.maker, source=news).vehicle_models.add(model)
         event = MarketEventFactory(source=news)
         event.companies.add(model.maker)
         event.vehicle_models.add(model)
-        StatementFactory(person=PersonFactory(organisation=model.maker), source=news)
+        event.people.add(person)
+        statement = StatementFactory(person=person, source=news, event=event)
+        statement.companies.add(model.maker)
+        statement.vehicle_models.add(model)
     ExchangeRateFactory(base="USD", quote="CNY", rate=Decimal("7.1"))

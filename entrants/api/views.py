@@ -6,10 +6,10 @@ ignored: a misspelt filter would otherwise answer every row. Amount ranges in a 
 currency (``amount_min``, ``price_min``…) are the HTML lists' only filters the API lacks: they
 filter after converting every row in Python, which a cursor page cannot do."""
 
-import datetime
+import re
 
-from django.db.models import DateField, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Coalesce, Concat, LPad
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -31,13 +31,23 @@ from entrants.models import (
     Statement,
     VehicleModel,
 )
-from entrants.params import DISPLAY_CURRENCIES, Params
+from entrants.params import CURRENCY_DEFAULTS, DISPLAY_CURRENCIES, CurrencyForm, Params
 
 # Parameters every list reads besides its filters: DRF's format suffix, the cursor pagination's.
 COMMON_PARAMETERS = frozenset({"format", "cursor", "page_size", "ordering"})
 
-#: An undated row sorts as if dated this day: oldest, so last when newest come first.
-UNDATED = Value(datetime.date.min, output_field=DateField())
+
+def sort_date():
+    """Return the ``sort_date`` ordering key: the date ("YYYY-MM-DD", an undated row as
+    "0001-01-01": the oldest, so last when newest come first) followed by the row's key,
+    zero-padded. Unique, so the cursor never meets two rows of one position (see
+    ``entrants.api.pagination``); every part has a fixed width, so it sorts as the date, then
+    the key, whatever the database's collation."""
+    return Concat(
+        Coalesce(Cast("date", CharField()), Value("0001-01-01")),
+        LPad(Cast("pk", CharField()), 12, Value("0")),
+        output_field=CharField(),
+    )
 
 
 class QueryTooLong(APIException):
@@ -107,7 +117,7 @@ class FactViewSet(TrackerViewSet):
     ordering_fields = ["sort_date"]
 
     def get_queryset(self):
-        return self.model.objects.for_list().annotate(sort_date=Coalesce("date", UNDATED))
+        return self.model.objects.for_list().annotate(sort_date=sort_date())
 
 
 class CompanyFilterSet(filtersets.CompanyFilterSet):
@@ -139,7 +149,7 @@ class VehicleModelViewSet(TrackerViewSet):
     serializer_class = serializers.VehicleModelSerializer
     filterset_class = VehicleModelFilterSet
     lookup_field = "slug"
-    ordering_fields = ["name", "stage_in_pakistan"]
+    ordering_fields = ["name"]
 
 
 class PersonViewSet(TrackerViewSet):
@@ -164,7 +174,7 @@ class NewsItemViewSet(TrackerViewSet):
         return (
             NewsItem.objects.select_related("publisher")
             .prefetch_related("companies", "vehicle_models__maker", "people")
-            .annotate(sort_date=Coalesce("date", UNDATED))
+            .annotate(sort_date=sort_date())
         )
 
     def get_serializer_class(self):
@@ -223,15 +233,21 @@ class PricePointViewSet(FactViewSet):
     model = PricePoint
     serializer_class = serializers.PricePointSerializer
     filterset_class = PricePointFilterSet
-    ordering_fields = ["sort_date", "amount"]
     extra_parameters = frozenset({"currency", "at", "rates"})
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        query = self.request.query_params if self.request is not None else {}
-        params = Params.parse(query)
-        if params.errors:
-            raise ValidationError({"currency": params.errors})
+        form = CurrencyForm(self.request.query_params if self.request is not None else {})
+        if not form.is_valid():
+            # The pages' messages end by saying what they show instead ("…, so prices are
+            # shown in PKR"); the API shows nothing instead: it refuses.
+            raise ValidationError(
+                {
+                    name: [re.sub(r"(, so |; prices are )[^.]*\.", ".", m) for m in messages]
+                    for name, messages in form.errors.items()
+                }
+            )
+        params = Params(**{**CURRENCY_DEFAULTS, **form.cleaned_data})
         return {**context, "params": params, "rates": lookups.rate_table(params.rates)}
 
 

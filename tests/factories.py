@@ -212,6 +212,7 @@ def build_related_rows(count):
         SightingFactory(
             vehicle_model=model,
             source=news,
+            kind=Sighting.Kind.IMPORTED,
             importer=CompanyFactory(),
             reported_by=CompanyFactory(),
         ).other_sources.add(NewsItemFactory())

@@ -309,7 +309,7 @@ def test_the_first_version_keeps_the_links_as_loaded(seed):
     assert set(loaded.companies.values_list("company_id", flat=True)) == set(
         seed.companies.values_list("pk", flat=True)
     )
-    assert loaded.companies.count() == 13  # the names the seed article mentions
+    assert loaded.companies.count() == 16  # the names it mentions, and its facts' partners
     price = PricePoint.objects.get(vehicle_model__slug="xiaomi-su7", currency="CNY")
     assert {link.newsitem.publisher.name for link in price.history.get().other_sources.all()} == {
         "AFP",
@@ -347,3 +347,17 @@ def test_a_record_loaded_before_it_had_history_gets_its_first_version(reference_
     loaded = NewsItem.objects.get(url=SEED_URL).history.get()
     assert loaded.history_change_reason == "Loaded from reference data"
     assert set(loaded.companies.values_list("company_id", flat=True)) == seed_links
+
+
+def test_each_news_item_mentions_what_its_facts_name_in_its_first_version(reference_data):
+    """As the admin fills a news item's mentions on save, the load does: /news/?company=byd
+    finds the article the Shark 6's price was read in, and no later save adds a surprise."""
+    from entrants.models import NewsItem
+    from entrants.newsdesk.mentions import fill_mentions
+
+    shark = NewsItem.objects.get(slug="azaadurdu-2025-07-byd-shark-6-price")
+    assert shark.companies.filter(slug="byd").exists()
+    assert shark.vehicle_models.filter(slug="byd-shark-6").exists()
+    assert shark.history.count() == 1  # its first version, with the links
+    assert list(shark.history.first().companies.values_list("company__slug", flat=True))
+    assert sum(fill_mentions(news) for news in NewsItem.objects.all()) == 0

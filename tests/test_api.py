@@ -609,3 +609,15 @@ def test_more_equal_dates_than_the_cursor_offset_still_page_to_the_end(api, sett
     for ordering in ("sort_date", "-sort_date"):
         rows = every_row(api, f"/api/sightings/?ordering={ordering}&page_size=500")
         assert len(rows) == len({row["uuid"] for row in rows}) == 1110, ordering
+
+
+def test_an_answer_larger_than_the_cache_takes_is_answered_but_not_kept(
+    api, settings, django_assert_num_queries
+):
+    factories.CompanyFactory()
+    settings.PAGE_CACHE_MAX_BYTES = 100
+    first = api.get("/api/companies/")
+    assert first.status_code == 200 and len(first.content) > 100
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/companies/").json() == first.json()
+    assert len(queries) > 1, "read again, not from the cache"

@@ -13,9 +13,22 @@ from rest_framework.response import Response
 from entrants.cache import page_etag, reading_data_version
 
 
+def stored(key):
+    """Return the callback that keeps a rendered answer's data under ``key``, unless it is
+    larger than ``PAGE_CACHE_MAX_BYTES`` (as the pages: a 500-row page with its conversions
+    could otherwise crowd the cache)."""
+
+    def store(response):
+        if len(response.content) <= settings.PAGE_CACHE_MAX_BYTES:
+            cache.set(key, response.data, settings.PAGE_CACHE_SECONDS)
+
+    return store
+
+
 class VersionedResponses:
     """A viewset mixin: ``list`` and ``retrieve`` answered from the cache of their data
-    version. Only complete 200 answers to known parameters are stored (``cacheable``)."""
+    version. Only 200 answers are stored (``initial`` has refused unknown parameters), once
+    rendered and if not too large (``stored``)."""
 
     def list(self, request, *args, **kwargs):
         return self.versioned(super().list, request, *args, **kwargs)
@@ -36,7 +49,7 @@ class VersionedResponses:
                 else:
                     response = handler(request, *args, **kwargs)
                     if settings.PAGE_CACHE_SECONDS and response.status_code == status.HTTP_200_OK:
-                        cache.set(key, response.data, settings.PAGE_CACHE_SECONDS)
+                        response.add_post_render_callback(stored(key))
         response["ETag"] = etag
         patch_cache_control(response, no_cache=True)
         return response

@@ -227,6 +227,9 @@ class ChangesFeed(TrackerFeed):
         return changes.ChangeLog([kind] if kind else ())[:FEED_ROWS]
 
     def item_title(self, change):
+        if change.withheld:  # "Person deleted", "Person added (since deleted)"
+            gone = "" if change.action == changes.DELETED else " (since deleted)"
+            return f"{change.kind_label} {change.action}{gone}"
         return f"{change.kind_label} {change.action}: {change.what}"
 
     def item_link(self, change):

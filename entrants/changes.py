@@ -3,8 +3,12 @@ from the versions django-simple-history keeps (``history = HistoricalRecords()``
 
 Each version becomes a plain ``Change``: the kind of record, what it is (a label), the action,
 when, the link to its page while the record exists, and, for a change of status, the old and
-the new status. Who made the change is never read: not the version's user, not its change
-reason (which may name a person or a file of theirs). Those stay in the admin's history.
+the new status. A record that no longer exists is shown by its kind alone, in every one of its
+versions ("A person was deleted", "A person, since deleted"): what it said or whom it named
+(a person's name, a statement's text) is not published again once it has been deleted, which
+may have been done for a legal or a privacy reason. Who made the change is never read: not the
+version's user, not its change reason (which may name a person or a file of theirs). Those stay
+in the admin's history.
 
 A page of changes costs the same few queries however long the history: one bounded count, one
 ``UNION ALL`` of every kind's (date, kind, key) read along each history table's date index,
@@ -14,9 +18,10 @@ related rows, the previous version's status and the record's current slug or UUI
 
 import datetime
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import OuterRef, Subquery, Value
+from django.db.models import Exists, OuterRef, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -25,14 +30,18 @@ from entrants.facets import COUNT_LIMIT, Total
 from entrants.models import (
     ClaimStatus,
     Company,
+    CompanyAlias,
+    ExchangeRate,
     MarketEvent,
     NewsItem,
     Partnership,
     Person,
     PricePoint,
     Sighting,
+    StatedConversion,
     Statement,
     VehicleModel,
+    VehicleModelAlias,
 )
 
 ADDED, CHANGED, WITHDRAWN, DELETED = "added", "changed", "withdrawn", "deleted"
@@ -43,7 +52,8 @@ ACTIONS = {"+": ADDED, "~": CHANGED, "-": DELETED}
 class Kind:
     """A kind of public record whose history is listed: its model, the relations its label
     names (``select_related`` paths), the fields whose change is a change of status (with the
-    values that withdraw it) and how its page is found."""
+    values that withdraw it), how its page is found and, where its ``__str__`` says too little
+    out of context, how it is ``described``."""
 
     name: str
     model: type
@@ -54,6 +64,7 @@ class Kind:
     withdrawn: frozenset = frozenset()
     link_field: str = "uuid"  # read from the live record; gone with it
     url_name: str = ""
+    described: object = str  # record -> its label
 
     def history(self):
         return self.model.history.all()
@@ -64,7 +75,30 @@ class Kind:
             return ""
         if self.model is Statement:
             return reverse("entrants:person_detail", args=[live]) + f"#statement-{row.uuid}"
+        if self.model is ExchangeRate:
+            # Rates have no page of their own: the list, on the rate's day, pair and source
+            # as this version holds them.
+            query = {"date": row.date.isoformat(), "base": row.base, "quote": row.quote}
+            return reverse("entrants:rate_list") + "?" + urlencode({**query, "source": row.source})
         return reverse(f"entrants:{self.url_name}_detail", args=[live])
+
+    def deleted(self, kind_label, action):
+        """Return what a record that no longer exists is shown as: its kind alone."""
+        article = "An" if kind_label[0] in "AEIOU" else "A"
+        what = f"{article} {kind_label.lower()}"
+        return f"{what} was deleted" if action == DELETED else f"{what}, since deleted"
+
+
+def company_alias(alias):
+    return f"{alias.name} (another name of {alias.company.name})"
+
+
+def model_alias(alias):
+    return f"{alias.name} (another name of {alias.vehicle_model})"
+
+
+def stated_conversion(conversion):
+    return f"{conversion.price_point}, stated as {conversion}"
 
 
 DENIED = frozenset({ClaimStatus.DENIED})
@@ -144,6 +178,45 @@ KINDS = {
             withdrawn=DENIED,
             link_field="person__slug",
         ),
+        Kind(
+            "rate",
+            ExchangeRate,
+            "Exchange rate",
+            "Exchange rates",
+            statuses=FACT_STATUS,
+            withdrawn=DENIED,
+            link_field="pk",
+        ),
+        Kind(
+            "stated_conversion",
+            StatedConversion,
+            "Stated conversion",
+            "Stated conversions",
+            related=("price_point__vehicle_model__maker",),
+            link_field="price_point__uuid",
+            url_name="price",
+            described=stated_conversion,
+        ),
+        Kind(
+            "company_alias",
+            CompanyAlias,
+            "Company alias",
+            "Company aliases",
+            related=("company",),
+            link_field="company__slug",
+            url_name="company",
+            described=company_alias,
+        ),
+        Kind(
+            "model_alias",
+            VehicleModelAlias,
+            "Model alias",
+            "Model aliases",
+            related=("vehicle_model__maker",),
+            link_field="vehicle_model__slug",
+            url_name="model",
+            described=model_alias,
+        ),
     )
 }
 KIND_CHOICES = [(kind.name, kind.plural) for kind in KINDS.values()]
@@ -175,6 +248,7 @@ class Change:
     key: str  # unique among changes: "price-123"
     status: str = ""  # the statuses in words after the change: "Claim status: Reported"
     status_changes: list = field(default_factory=list)
+    withheld: bool = False  # the record is gone: ``what`` names its kind only
 
 
 def start_of(day):
@@ -246,17 +320,18 @@ class ChangeLog:
 
 def versions(kind, history_ids):
     """Yield (version key, ``Change``) for the versions ``history_ids`` of ``kind``: one query,
-    with their related rows, each status's value in the version before and the record's
-    current slug or UUID (none once it is deleted)."""
+    with their related rows, each status's value in the version before, whether the record
+    still exists and its current slug or UUID."""
     history = kind.history()
     pk = kind.model._meta.pk.name
     earlier = history.filter(**{pk: OuterRef(pk), "history_id__lt": OuterRef("history_id")})
-    live = kind.model.objects.filter(pk=OuterRef(pk)).values(kind.link_field)[:1]
+    record = kind.model.objects.filter(pk=OuterRef(pk))
     rows = (
         history.filter(history_id__in=history_ids)
         .select_related(*kind.related)
         .annotate(
-            live_link=Subquery(live),
+            exists=Exists(record),
+            live_link=Subquery(record.values(kind.link_field)[:1]),
             **{
                 f"before_{name}": Subquery(earlier.order_by("-history_id").values(name)[:1])
                 for name in kind.statuses
@@ -279,19 +354,21 @@ def change_of(kind, row):
                 status_changes.append(status_change(kind, name, before, after))
                 if after in kind.withdrawn:
                     action = WITHDRAWN
+    kind_label = record.get_kind_display() if kind.model is Sighting else kind.label
     return Change(
         kind=kind.name,
-        kind_label=record.get_kind_display() if kind.model is Sighting else kind.label,
-        what=label_of(kind, record),
+        kind_label=kind_label,
+        what=label_of(kind, record) if row.exists else kind.deleted(kind_label, action),
         action=action,
         when=row.history_date,
-        url="" if action == DELETED else kind.url(row.live_link, row),
+        url=kind.url(row.live_link, row) if row.exists and action != DELETED else "",
         key=f"{kind.name}-{row.history_id}",
         status="; ".join(
             f"{field_label(kind, name)}: {value_label(kind, name, getattr(row, name))}"
             for name in kind.statuses
         ),
         status_changes=status_changes,
+        withheld=not row.exists,
     )
 
 
@@ -309,9 +386,10 @@ def record_as_it_was(kind, row):
 
 def label_of(kind, record):
     """Return what the record is, in words: its own ``__str__`` ("Xiaomi SU7: CNY 215,900
-    (28 September 2024)"), or its kind alone if a record it names has since been deleted."""
+    (28 September 2024)") or its kind's description, or its kind alone if a record it names has
+    since been deleted."""
     try:
-        return str(record)
+        return kind.described(record)
     except ObjectDoesNotExist:
         return f"{kind.label} (a record it names has since been deleted)"
 

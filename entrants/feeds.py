@@ -4,7 +4,8 @@
 Entries are dated by the tracker: ``published`` is when the record was entered, ``updated``
 when it last changed. The date a fact or a report carries, known only to the day, month or
 year, is written in words in the entry's summary, with its claim status and its sources. Who
-entered or changed a record is never in a feed.
+entered or changed a record is never in a feed: every feed's author (RFC 4287 requires one) is
+the tracker itself; a news entry's is the report's author or publisher.
 """
 
 import heapq
@@ -31,6 +32,8 @@ from entrants.models import (
 from entrants.querysets import FEED_ROWS
 
 SITE = "Pakistan EV tracker"
+# The feeds' author: the tracker, by its full name (the feed's entries are its own summaries).
+AUTHOR = "Pakistan EV market tracker"
 # The facts a facts feed carries (statements are what people said: see /statements/).
 FEED_KINDS = ("sightings", "prices", "partnerships", "events")
 EVERY_FACT = {
@@ -79,6 +82,7 @@ class TrackerFeed(Feed):
     (escaped, as every page is), with the site's address for absolute links."""
 
     feed_type = Atom1Feed
+    author_name = AUTHOR
 
     def get_context_data(self, **kwargs):
         request = kwargs["request"]
@@ -214,10 +218,18 @@ class ChangesFeed(TrackerFeed):
         path = reverse("entrants:changes")
         return f"{path}?kind={kind}" if kind else path
 
+    def feed_url(self, kind):
+        # The feed's own address with its kind: rel="self" (by default the path alone).
+        path = reverse("entrants:changes_feed")
+        return f"{path}?kind={kind}" if kind else path
+
     def items(self, kind):
         return changes.ChangeLog([kind] if kind else ())[:FEED_ROWS]
 
     def item_title(self, change):
+        if change.withheld:  # "Person deleted", "Person added (since deleted)"
+            gone = "" if change.action == changes.DELETED else " (since deleted)"
+            return f"{change.kind_label} {change.action}{gone}"
         return f"{change.kind_label} {change.action}: {change.what}"
 
     def item_link(self, change):

@@ -256,7 +256,13 @@ def test_pages_load_without_console_errors(page, site, path):
 
 def test_pages_fit_a_phone(open_page, site):
     phone = open_page(viewport=PHONE, is_mobile=True)
-    for path in ("/", "/prices/", "/models/xiaomi-su7/"):
+    for path in (
+        "/",
+        "/prices/",
+        "/models/xiaomi-su7/",
+        "/changes/",
+        "/changes/?kind=stated_conversion",
+    ):
         phone.goto(f"{site}{path}")
         overflow = phone.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -6,12 +6,15 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from simple_history.manager import HistoryManager
 
 from entrants import changes
+from entrants.downloads import PUBLIC_MODELS
 from entrants.models import (
     ClaimStatus,
     Company,
@@ -81,7 +84,8 @@ def test_added_changed_and_deleted_records_show_newest_first(client):
         ("sighting", "added"),
     ]
     deleted, added_sighting = rows[0], rows[1]
-    assert "Port Qasim" in deleted.what and deleted.url == ""
+    assert deleted.what == "A sighting was deleted" and deleted.url == ""
+    assert added_sighting.what == "A sighting, since deleted"
     assert added_sighting.url == ""  # the record no longer exists: no link
     by_company = [row for row in rows if row.kind == "company" and "Air Link" in row.what]
     assert [(row.action, row.what) for row in by_company] == [
@@ -92,7 +96,8 @@ def test_added_changed_and_deleted_records_show_newest_first(client):
     page = get(client, "/changes/").content.decode()
     assert f'href="{company.get_absolute_url()}"' in page
     assert f'href="{sighting_url}"' not in page
-    assert "Deleted" in page and "Port Qasim" in page
+    assert "Deleted" in page and "A sighting was deleted" in page
+    assert "Port Qasim" not in page
 
 
 def test_a_status_change_shows_the_old_and_new_status(client):
@@ -305,7 +310,7 @@ def test_the_feed_links_each_change_and_gives_it_a_lasting_id(client):
     (air_link,) = [entry for entry in entries if entry["title"] == "Company added: Air Link"]
     assert air_link["link"] == f"http://{HOST}{company.get_absolute_url()}"
     deleted = entries[0]
-    assert deleted["title"].startswith("Sighting deleted: ")
+    assert deleted["title"] == "Sighting deleted"  # by its kind alone: it is gone
     assert deleted["link"].startswith(f"http://{HOST}/changes/#sighting-")
     assert "The record was deleted." in deleted["summary"]
 
@@ -332,6 +337,12 @@ def every_kind_changed(count):
         factories.PartnershipFactory(partner=model.maker).vehicle_models.add(model)
         factories.MarketEventFactory().companies.add(model.maker)
         factories.StatementFactory()
+        factories.StatedConversionFactory(price_point=price)
+        factories.CompanyAliasFactory(company=model.maker)
+        factories.VehicleModelAliasFactory(vehicle_model=model).delete()
+        rate = factories.ExchangeRateFactory()
+        rate.claim_status = ClaimStatus.DENIED
+        rate.save()
         model.stage_in_pakistan = VehicleModel.Stage.LAUNCHED
         model.save()
 
@@ -343,8 +354,15 @@ def queries_for(client, url):
 
 
 def test_change_queries_stay_constant_as_rows_grow(client, django_assert_num_queries):
-    urls = ["/changes/", "/changes/?page=2", "/changes/?kind=price", "/changes/feed/"]
-    every_kind_changed(2)
+    urls = [
+        "/changes/",
+        "/changes/?page=2",
+        "/changes/?kind=price",
+        "/changes/?kind=stated_conversion",
+        "/changes/feed/",
+        "/changes/feed/?kind=model_alias",
+    ]
+    every_kind_changed(3)  # enough for every kind on page 2 too (some 38 versions each)
     small = [queries_for(client, url) for url in urls]
     every_kind_changed(6)
     for url, count in zip(urls, small, strict=True):
@@ -353,14 +371,118 @@ def test_change_queries_stay_constant_as_rows_grow(client, django_assert_num_que
 
 
 def test_every_kind_of_public_record_is_listed():
-    assert set(changes.KINDS) == {
-        "company",
-        "model",
-        "partnership",
-        "sighting",
-        "price",
-        "event",
-        "news",
-        "person",
-        "statement",
+    """Every public model whose history the tracker keeps has its changes on /changes/, and a
+    model with a history is either public or excluded here, by name, with the reason."""
+    # Nothing is excluded: every tracked model of the app is public data.
+    excluded = set()
+    tracked = {
+        model
+        for model in apps.get_app_config("entrants").get_models()
+        if isinstance(getattr(model, "history", None), HistoryManager)
     }
+    assert tracked - set(PUBLIC_MODELS) - excluded == set()  # a history kept but not public?
+    assert {kind.model for kind in changes.KINDS.values()} == (
+        tracked & set(PUBLIC_MODELS)
+    ) - excluded
+    assert len(changes.KINDS) == len(tracked) - len(excluded)  # one kind per model
+
+
+# --- Deleted records ---------------------------------------------------------------------------
+
+
+def test_a_deleted_record_is_shown_by_its_kind_alone_in_every_version(client):
+    person = factories.PersonFactory(name="Secret Person", role="Whistle-blower")
+    statement = factories.StatementFactory(person=person, text="Secret words about a launch")
+    person.name = "Secret Person Khan"
+    person.save()
+    statement.delete()
+    person.delete()
+    kept = factories.PersonFactory(name="Public Person")
+    rows = shown(client, kind="person")
+    assert [(row.action, row.what, row.url) for row in rows] == [
+        ("added", "Public Person", kept.get_absolute_url()),
+        ("deleted", "A person was deleted", ""),
+        ("changed", "A person, since deleted", ""),
+        ("added", "A person, since deleted", ""),
+    ]
+    (said_deleted, said_added) = shown(client, kind="statement")
+    assert said_deleted.what == "A statement was deleted" and said_added.url == ""
+    titles = [entry["title"] for entry in feed_entries(client, kind="person")]
+    assert titles == [
+        "Person added: Public Person",
+        "Person deleted",
+        "Person changed (since deleted)",
+        "Person added (since deleted)",
+    ]
+    pages = [
+        get(client, "/changes/").content.decode(),
+        get(client, "/changes/", kind="person").content.decode(),
+        get(client, "/changes/", kind="statement").content.decode(),
+        get(client, "/changes/feed/").content.decode(),
+        get(client, "/changes/feed/", kind="person").content.decode(),
+        get(client, "/changes/feed/", kind="statement").content.decode(),
+    ]
+    for text in pages:
+        assert "Public Person" in text or "statement" in text
+        for secret in ("Secret", "Whistle", "launch", person.slug):
+            assert secret not in text
+
+
+# --- Rates, stated conversions, aliases --------------------------------------------------------
+
+
+def test_a_rate_marked_denied_is_withdrawn_and_links_to_its_day_in_the_rates_list(client):
+    rate = factories.ExchangeRateFactory(
+        date=datetime.date(2024, 9, 28), rate="278.1234000000", claim_status=ClaimStatus.CONFIRMED
+    )
+    factories.ExchangeRateFactory(date=datetime.date(2024, 9, 27), rate="280.5000000000")
+    rate.claim_status = ClaimStatus.DENIED
+    rate.save()
+    withdrawn, added = [row for row in shown(client, kind="rate") if "2024-09-28" in row.what]
+    assert added.action == "added" and added.status == "Claim status: Confirmed"
+    assert withdrawn.action == "withdrawn" and withdrawn.kind_label == "Exchange rate"
+    assert [str(s) for s in withdrawn.status_changes] == ["Claim status: Confirmed → Denied"]
+    assert withdrawn.what == "1 USD = 278.1234 PKR on 2024-09-28 (SBP interbank close)"
+    assert withdrawn.url == "/rates/?date=2024-09-28&base=USD&quote=PKR&source=sbp_interbank"
+    listed = client.get(withdrawn.url, headers={"host": HOST})
+    assert listed.status_code == 200
+    assert "278.1234" in listed.content.decode() and "280.5" not in listed.content.decode()
+    (entry, *_rest) = feed_entries(client, kind="rate")
+    assert entry["title"].startswith("Exchange rate withdrawn: 1 USD = 278.1234 PKR")
+
+
+def test_stated_conversions_link_to_their_price_and_aliases_to_their_record(client):
+    model = factories.VehicleModelFactory(name="SU7")
+    price = factories.PricePointFactory(vehicle_model=model)
+    conversion = factories.StatedConversionFactory(price_point=price)
+    company_alias = factories.CompanyAliasFactory(company=model.maker, name="Xiaomi Auto")
+    model_alias = factories.VehicleModelAliasFactory(vehicle_model=model, name="Speed Ultra 7")
+    (stated,) = shown(client, kind="stated_conversion")
+    assert stated.what == f"{price}, stated as {conversion}"
+    assert stated.url == price.get_absolute_url()
+    (of_company,) = shown(client, kind="company_alias")
+    assert of_company.what == f"Xiaomi Auto (another name of {model.maker.name})"
+    assert of_company.url == model.maker.get_absolute_url()
+    (of_model,) = shown(client, kind="model_alias")
+    assert of_model.what == f"Speed Ultra 7 (another name of {model})"
+    assert of_model.url == model.get_absolute_url()
+    page = get(client, "/changes/").content.decode()
+    for label in ("Stated conversion", "Company alias", "Model alias", "Xiaomi Auto"):
+        assert label in page
+    form = get(client, "/changes/").content.decode().split('name="kind"')[1].split("</select>")[0]
+    for name, plural in [
+        ("rate", "Exchange rates"),
+        ("stated_conversion", "Stated conversions"),
+        ("company_alias", "Company aliases"),
+        ("model_alias", "Model aliases"),
+    ]:
+        assert f'value="{name}">{plural}</option>' in form
+    titles = [entry["title"] for entry in feed_entries(client, kind="model_alias")]
+    assert titles == [f"Model alias added: Speed Ultra 7 (another name of {model})"]
+    company_alias.delete()
+    model_alias.delete()
+    assert [row.what for row in shown(client, kind="company_alias")] == [
+        "A company alias was deleted",
+        "A company alias, since deleted",
+    ]
+    assert "Xiaomi Auto" not in get(client, "/changes/").content.decode()

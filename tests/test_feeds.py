@@ -277,6 +277,105 @@ def test_feeds_answer_304_until_the_data_changes(client):
     assert changed["ETag"] != etag
 
 
+# --- RFC 4287 ------------------------------------------------------------------------------------
+
+
+def rfc3339(text):
+    """Return the date-time ``text`` (an Atom date: RFC 3339, with its offset), or fail."""
+    assert text, "a date is missing"
+    when = datetime.datetime.fromisoformat(text)
+    assert when.tzinfo is not None, text
+    return when
+
+
+def atom_problems(response):
+    """Return what the Atom feed ``response`` lacks of what RFC 4287 says an atom:feed and each
+    atom:entry MUST contain (§4.1.1, §4.1.2, §4.2.1): [] for a valid feed."""
+    root = ET.fromstring(response.content)
+    assert root.tag == f"{ATOM}feed"
+    problems = []
+    for name in ("id", "title", "updated"):
+        if not (root.findtext(f"{ATOM}{name}") or "").strip():
+            problems.append(f"the feed has no {name}")
+    rfc3339(root.findtext(f"{ATOM}updated"))
+    if len([link for link in root.findall(f"{ATOM}link") if link.get("rel") == "alternate"]) > 1:
+        problems.append("the feed has two alternate links")
+
+    def author(element):
+        return bool((element.findtext(f"{ATOM}author/{ATOM}name") or "").strip())
+
+    feed_author = author(root)
+    for number, entry in enumerate(root.findall(f"{ATOM}entry")):
+        for name in ("id", "title", "updated"):
+            if not (entry.findtext(f"{ATOM}{name}") or "").strip():
+                problems.append(f"entry {number} has no {name}")
+        rfc3339(entry.findtext(f"{ATOM}updated"))
+        alternate = [
+            link for link in entry.findall(f"{ATOM}link") if link.get("rel") in (None, "alternate")
+        ]
+        if not alternate and entry.find(f"{ATOM}content") is None:
+            problems.append(f"entry {number} has neither an alternate link nor content")
+        if not (feed_author or author(entry)):
+            problems.append(f"entry {number} has no author, nor has the feed")
+    return problems
+
+
+def every_feed():
+    """Return the address of every kind of feed, with a record in each (a change too)."""
+    model, _made = facts_of_every_kind()
+    factories.NewsItemFactory(author="")
+    factories.PersonFactory().delete()
+    return [
+        "/feeds/news/",
+        "/feeds/facts/",
+        f"/companies/{model.maker.slug}/feed/",
+        f"/models/{model.slug}/feed/",
+        "/changes/feed/",
+        "/changes/feed/?kind=price",
+    ]
+
+
+def test_every_feed_is_valid_atom(client):
+    for url in every_feed():
+        response = get(client, url)
+        assert entries(response), url
+        assert atom_problems(response) == [], url
+
+
+def test_every_feed_has_the_tracker_as_its_author(client):
+    for url in every_feed():
+        root = ET.fromstring(get(client, url).content)
+        assert root.findtext(f"{ATOM}author/{ATOM}name") == "Pakistan EV market tracker", url
+
+
+def test_the_validity_check_finds_a_feed_without_an_author():
+    """The check above can fail: a feed without any author, or an entry without an id."""
+
+    class Response:
+        content = (
+            f'<feed xmlns="{ATOM[1:-1]}"><id>urn:x</id><title>T</title>'
+            "<updated>2025-01-01T00:00:00+00:00</updated><entry><title>E</title>"
+            '<link href="http://x/"/><updated>2025-01-01T00:00:00+00:00</updated></entry></feed>'
+        ).encode()
+
+    assert atom_problems(Response()) == [
+        "entry 0 has no id",
+        "entry 0 has no author, nor has the feed",
+    ]
+
+
+def test_the_self_link_of_a_feed_of_one_kind_keeps_its_kind(client):
+    factories.PricePointFactory()
+    for url in ("/changes/feed/?kind=price", "/changes/feed/", "/feeds/facts/"):
+        root = ET.fromstring(get(client, url).content)
+        links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+        assert links["self"] == absolute(url), url
+    root = ET.fromstring(get(client, "/changes/feed/?kind=price").content)
+    links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+    assert links["alternate"] == absolute("/changes/?kind=price")
+    assert root.findtext(f"{ATOM}id") == absolute("/changes/?kind=price")
+
+
 def test_feeds_refuse_to_write(client):
     for url in FEEDS:
         assert client.post(url, headers={"host": HOST}).status_code == 405

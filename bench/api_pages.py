@@ -56,7 +56,10 @@ def main(number, urls):
     client = Client(HTTP_HOST="127.0.0.1")
     for first in urls:
         url, reached = page(client, first, number)
-        (first_ms, first_queries), (last_ms, last_queries) = timed(client, first), timed(client, url)
+        (first_ms, first_queries), (last_ms, last_queries) = (
+            timed(client, first),
+            timed(client, url),
+        )
         print(
             f"{first}: page 1 {first_ms:.1f} ms ({first_queries} queries), "
             f"page {reached:,} {last_ms:.1f} ms ({last_queries} queries)"

@@ -6,7 +6,7 @@ the API must refuse would try: no token, a bad token, a forged address, too many
 import datetime
 import json
 from decimal import Decimal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 from django.contrib.auth.models import User

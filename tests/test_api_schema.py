@@ -9,11 +9,10 @@ operations are walked here, each with its own Hypothesis run.)"""
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, seed, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
-
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from hypothesis import HealthCheck, given, seed, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 import evmarket.wsgi
 

@@ -264,6 +264,7 @@ CONTENT_SECURITY_POLICY = {
 # Analyst pages are public (read-only) unless this asks for a signed-in user.
 ANALYST_LOGIN_REQUIRED = env_flag("DJANGO_ANALYST_LOGIN_REQUIRED")
 
+
 def throttle_rate(name, default):
     """Return the API rate ``name`` gives ("120/min"), refusing at start-up one DRF could not
     read (it would answer every API request with a server error)."""

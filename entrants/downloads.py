@@ -22,9 +22,13 @@ Every table is read in one read transaction (on PostgreSQL REPEATABLE READ, READ
 read transaction is a snapshot from its first read), so both files are one consistent snapshot,
 named by the data version read in it. Each file is written under a temporary name in the
 directory and renamed into place (``os.replace``), the manifest last: a reader never sees a
-half-written file, and a version counts as built once its manifest is there. A lock file keeps
-two processes from building at once; the one that waited serves what the first built. After a
-build, every other version's files are removed.
+half-written file, and a version counts as built once its manifest is there.
+
+A lock file keeps two processes from building at once, and no request waits for it: while
+another process builds the current version, a request is served the newest complete build on
+disk (an older data version, which its ETag and the page name), or a 503 if there is none yet.
+After a build, every other version's files are removed (a request still sending one keeps its
+open file until it is done).
 """
 
 import csv
@@ -37,12 +41,13 @@ import sqlite3
 import tempfile
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -136,19 +141,45 @@ MANIFEST = Download("manifest", "evmarket.json", "application/json")
 DOWNLOADS = {download.key: download for download in (SQLITE, CSV_ZIP)}
 #: Any version's files (and nothing else in the directory): what a build may remove.
 STORED_NAME = re.compile(r"^evmarket(?:-csv)?-v(\d+)\.(?:sqlite3|zip|json)$")
+MANIFEST_NAME = re.compile(r"^evmarket-v(\d+)\.json$")
 TEMPORARY_PREFIX = ".building-"
 LOCK_NAME = ".build.lock"
+#: What a build that fails for want of room or rights raises: the file system's errors, SQLite's
+#: ("database or disk is full" is an ``sqlite3.OperationalError``) and the zip module's.
+BUILD_ERRORS = (OSError, sqlite3.Error, zipfile.BadZipFile, zipfile.LargeZipFile)
+SOURCE_NOT_CONFIGURED = (
+    "not configured: this copy was built with no public address set (DJANGO_SITE_URL); "
+    "the files come from the tracker's /download/ page"
+)
+
+
+class Unavailable(Exception):
+    """The files cannot be served just now (``retry_after``: seconds worth waiting)."""
+
+    retry_after = 300
+
+
+class BuildFailed(Unavailable):
+    """The build failed: a full disk, a directory the server cannot write."""
+
+
+class BuildUnderWay(Unavailable):
+    """Another process is building the files and no complete build is on disk yet."""
+
+    retry_after = 30
 
 
 @dataclass(frozen=True)
 class Build:
-    """The files built for one data version, as its manifest describes them."""
+    """The files built for one data version, as its manifest describes them; ``superseded``
+    when they are served while another process builds a newer data version's."""
 
     directory: Path
     version: int
     built_at: object
     tables: list
     sizes: dict
+    superseded: bool = False
 
     def path(self, download):
         return self.directory / download.stored_name(self.version)
@@ -289,12 +320,17 @@ def staged(folder, final_name):
 
 
 @contextmanager
-def build_lock(folder):
-    """Hold the directory's build lock (waiting for another process's build to finish)."""
+def build_lock(folder, wait=False):
+    """Hold the directory's build lock and yield True; if another process holds it, yield
+    False at once (holding nothing), or with ``wait`` wait for it."""
     with open(folder / LOCK_NAME, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -305,18 +341,29 @@ def batches(rows, size=ROWS_PER_BATCH):
         yield batch
 
 
-def info_rows(version, built_at):
-    site = settings.SITE_URL.rstrip("/")
+def source_url(site_url=None):
+    """Return where the files come from, as ``dataset_info`` names it: the configured public
+    address (``settings.SITE_URL``), else ``site_url`` (the absolute address of /download/ as
+    the request that built them reached it), else words saying it is not configured — never a
+    bare path, which means nothing to a copy read offline."""
+    if settings.SITE_URL:
+        return settings.SITE_URL.rstrip("/") + reverse("entrants:download")
+    return site_url or SOURCE_NOT_CONFIGURED
+
+
+def info_rows(version, built_at, site_url=None):
     return [
         ("title", TITLE),
         ("data_version", str(version)),
         ("built_at", built_at.isoformat()),
-        ("source_url", f"{site}/download/"),
+        ("source_url", source_url(site_url)),
         ("terms", TERMS),
         (
             "values",
-            "Decimals are TEXT, exactly as stored; dates are ISO text beside their precision "
-            "(day, month or year: a date known to the month is its first day); booleans 0/1.",
+            "Decimals are TEXT, exactly as stored, and compare as text ('99000.00' > "
+            "'100000.00'): write CAST(amount AS REAL) > 100000, or compare them as numbers in "
+            "your tool. Dates are ISO text beside their precision (day, month or year: a date "
+            "known to the month is its first day); booleans 0/1.",
         ),
     ]
 
@@ -325,7 +372,9 @@ def csv_entry(archive, name, built_at):
     """Return a text stream writing the CSV ``name`` into ``archive``, dated ``built_at``."""
     entry = zipfile.ZipInfo(name, date_time=timezone.localtime(built_at).timetuple()[:6])
     entry.compress_type = zipfile.ZIP_DEFLATED
-    return io.TextIOWrapper(archive.open(entry, "w"), encoding="utf-8", newline="")
+    # force_zip64: the entry's size is not known ahead, and one past 2 GiB would fail to close.
+    stream = archive.open(entry, "w", force_zip64=True)
+    return io.TextIOWrapper(stream, encoding="utf-8", newline="")
 
 
 def write_table(database, archive, model, progress, built_at):
@@ -365,11 +414,20 @@ def write_info(database, archive, rows, built_at):
         writer.writerows([key, spreadsheet_safe(value)] for key, value in rows)
 
 
-def build(folder, progress=None):
+def open_database(path):
+    """Return a connection to the new SQLite file at ``path``, with no journal (a new file:
+    nothing to recover)."""
+    database = sqlite3.connect(path)
+    database.execute("PRAGMA journal_mode = OFF")
+    return database
+
+
+def build(folder, progress=None, site_url=None):
     """Build both files for the data version read in one snapshot, and their manifest; remove
     every other version's files. Return the ``Build``. Call it under ``build_lock``.
 
-    ``progress(table, rows)`` (optional) returns a bar with ``advance(n)`` and ``close()``."""
+    ``progress(table, rows)`` (optional) returns a bar with ``advance(n)`` and ``close()``;
+    ``site_url``: see ``source_url``."""
     for leftover in folder.glob(f"{TEMPORARY_PREFIX}*"):  # of a build that was killed
         leftover.unlink(missing_ok=True)
     tables = []
@@ -380,14 +438,13 @@ def build(folder, progress=None):
             staged(folder, SQLITE.stored_name(version)) as sqlite_path,
             staged(folder, CSV_ZIP.stored_name(version)) as zip_path,
         ):
-            database = sqlite3.connect(sqlite_path)
+            database = open_database(sqlite_path)
             try:
-                database.execute("PRAGMA journal_mode = OFF")  # a new file: nothing to recover
                 with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
                     for model in public_tables():
                         rows = write_table(database, archive, model, progress, built_at)
                         tables.append({"name": table_name(model), "rows": rows})
-                    info = info_rows(version, built_at)
+                    info = info_rows(version, built_at, site_url)
                     write_info(database, archive, info, built_at)
                     tables.append({"name": INFO_TABLE, "rows": len(info)})
                 database.commit()
@@ -437,26 +494,60 @@ def find(version, folder=None):
     return found
 
 
-def current(progress=None, force=False):
-    """Return the ``Build`` of the current data version, building it first if it is missing
-    (or ``force``)."""
-    folder = directory()
-    if not force and (found := find(data_version(), folder)):
-        return found
-    folder.mkdir(parents=True, exist_ok=True)
-    with build_lock(folder):
-        # Another process may have built it while this one waited for the lock.
-        if not force and (found := find(data_version(), folder)):
-            return found
-        return build(folder, progress)
-
-
-def open_download(download):
-    """Return the current ``Build`` and its ``download`` file opened for reading. A file
-    removed between finding and opening it (a newer build replaced it) is looked for again."""
-    found = current()
+def newest(folder=None):
+    """Return the ``Build`` of the newest data version complete on disk, or None."""
+    folder = folder or directory()
     try:
-        return found, open(found.path(download), "rb")
+        names = [path.name for path in folder.iterdir()]
     except FileNotFoundError:
-        found = current()
-        return found, open(found.path(download), "rb")
+        return None
+    versions = {int(match.group(1)) for name in names if (match := MANIFEST_NAME.match(name))}
+    for version in sorted(versions, reverse=True):
+        if found := find(version, folder):
+            return found
+    return None
+
+
+def current(progress=None, force=False, site_url=None, wait=False):
+    """Return the ``Build`` to serve: the current data version's, building it first if it is
+    missing (or ``force``) and no other process is building.
+
+    While another process builds, return at once the newest complete build on disk instead
+    (``superseded`` if it is of an older data version), or raise ``BuildUnderWay`` if there is
+    none; with ``wait`` (the command), wait for that build, then build. A failed build raises
+    ``BuildFailed``. ``site_url``: see ``source_url``."""
+    folder = directory()
+    version = data_version()
+    try:
+        if not force and (found := find(version, folder)):
+            return found
+        folder.mkdir(parents=True, exist_ok=True)
+        with build_lock(folder, wait) as held:
+            if held:
+                # Another process may have built it since this one looked.
+                if not force and (found := find(data_version(), folder)):
+                    return found
+                return build(folder, progress, site_url)
+        # Another process is building. Its build removes older files only once its own are
+        # complete: if the older ones are gone, the newer are there.
+        older = newest(folder) or find(version, folder)
+    except BUILD_ERRORS as error:
+        raise BuildFailed(error) from error
+    if older is None:
+        raise BuildUnderWay("another process is building the first files")
+    return replace(older, superseded=older.version < version)
+
+
+def open_download(download, site_url=None):
+    """Return the ``Build`` to serve (``current``) and its ``download`` file opened for
+    reading. A file removed between finding and opening it (a newer build replaced it) is
+    looked for again, once."""
+    for _attempt in range(2):
+        found = current(site_url=site_url)
+        try:
+            return found, open(found.path(download), "rb")
+        except FileNotFoundError as error:
+            missing = error
+        except OSError as error:
+            raise BuildFailed(error) from error
+    raise BuildFailed(missing)

@@ -79,15 +79,17 @@ urlpatterns = [
     path("changes/feed/", page(feeds.ChangesFeed(), ["kind"], machine=True), name="changes_feed"),
     path("feeds/news/", page(feeds.NewsFeed(), machine=True), name="news_feed"),
     path("feeds/facts/", page(feeds.FactsFeed(), machine=True), name="facts_feed"),
-    path("download/", page(download_views.download_page, ()), name="download"),
+    # Not page(): their ETag names the data version of the build they send, which is older
+    # than the current one while another process builds (entrants/download_views.py).
+    path("download/", analyst_page(download_views.download_page), name="download"),
     path(
         "download/evmarket.sqlite3",
-        page(download_views.sqlite_file, (), machine=True),
+        analyst_page(download_views.sqlite_file, machine=True),
         name="download_sqlite",
     ),
     path(
         "download/evmarket-csv.zip",
-        page(download_views.csv_zip, (), machine=True),
+        analyst_page(download_views.csv_zip, machine=True),
         name="download_csv",
     ),
 ]

@@ -216,7 +216,8 @@ IMPORT_UPLOAD_MAX_AGE_SECONDS = 3600
 # into this directory (the server must be able to write to it); other versions' are removed.
 DOWNLOAD_DIR = Path(os.environ.get("DJANGO_DOWNLOAD_DIR", BASE_DIR / "downloads"))
 # The tracker's public address (https://tracker.example.org), named in the downloads as where
-# they come from; empty, they name the path /download/ alone.
+# they come from; empty, they name the address of the request that built them (or, built by
+# manage.py build_downloads, say that no address is configured).
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "").strip()
 
 # Django 6 behaviour now: a URL typed without a scheme is taken as https.

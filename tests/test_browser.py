@@ -270,6 +270,44 @@ def test_pages_fit_a_phone(open_page, site):
         assert overflow <= 1, f"{path} scrolls sideways by {overflow}px on a phone"
 
 
+def test_the_download_page_fits_a_390_px_phone(open_page, site):
+    """Its tables stack as the lists' do, each cell under its label (one grid item beside it,
+    whatever links and code it holds); the long commands scroll inside their own box."""
+    phone = open_page(viewport=NARROW_PHONE, is_mobile=True)
+    phone.goto(f"{site}/download/")
+    overflow = phone.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    too_wide = phone.evaluate(
+        "[...document.querySelectorAll('main *')].filter(element => !element.closest('pre')"
+        " && element.getBoundingClientRect().right > document.documentElement.clientWidth + 1)"
+        ".map(element => element.outerHTML.slice(0, 100))"
+    )
+    assert overflow <= 1, f"/download/ scrolls sideways by {overflow}px at 390 px: {too_wide}"
+    cells = phone.locator("table.data td")
+    assert cells.count() > 20
+    assert (
+        cells.evaluate_all(
+            "cells => cells.filter(cell => !cell.dataset.label || [...cell.childNodes].filter("
+            "node => node.nodeType === Node.ELEMENT_NODE || node.textContent.trim()).length > 1)"
+            ".map(cell => cell.outerHTML.slice(0, 80))"
+        )
+        == []
+    )
+    # Each cell: its label, then what it holds beside it, on one row of its grid.
+    described = phone.locator("td[data-label='What it is']").first
+    label_and_text = described.evaluate(
+        "cell => [getComputedStyle(cell, '::before').content,"
+        " cell.firstElementChild.getBoundingClientRect().top - cell.getBoundingClientRect().top]"
+    )
+    assert label_and_text[0] == '"What it is"' and label_and_text[1] < 10
+    example = phone.locator("pre")
+    box = example.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= NARROW_PHONE["width"]
+    assert example.evaluate("pre => pre.scrollWidth > pre.clientWidth")  # it scrolls in itself
+    assert phone.problems == []
+
+
 def test_a_chart_that_leaves_prices_out_says_so_and_links_to_them(page, site):
     model = VehicleModelFactory(name="Testbed", maker__name="Omitted Motors")
     PricePointFactory(vehicle_model=model, amount=215900, date=datetime.date(2024, 9, 28))

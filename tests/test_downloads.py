@@ -5,16 +5,23 @@ rebuilt after a change."""
 
 import csv
 import datetime
+import html
 import io
+import logging
+import re
 import sqlite3
+import subprocess
+import sys
+import time
 import zipfile
+from contextlib import contextmanager
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -58,6 +65,40 @@ def csv_files_of(client):
 def stored(kind):
     """Return the path of ``kind``'s file on disk for the current data version."""
     return downloads.directory() / kind.stored_name(data_version())
+
+
+def dataset_info(path):
+    return dict(sqlite3.connect(path).execute("SELECT key, value FROM dataset_info"))
+
+
+# Another process building: it holds the directory's build lock until it is killed (or for at
+# most the seconds given).
+HOLD_THE_LOCK = """
+import fcntl, sys, time
+lock = open(sys.argv[1], "a")
+fcntl.flock(lock, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+@contextmanager
+def another_process_building(seconds=30):
+    """Hold the build lock in another process for the block, as its build would."""
+    folder = downloads.directory()
+    folder.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(folder / downloads.LOCK_NAME), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
 
 
 def table_names(database):
@@ -110,7 +151,10 @@ def test_the_sqlite_file_opens_and_holds_every_table_with_the_databases_rows(
     ).fetchone()[:2] == ("SU7", "Max")
     info = dict(database.execute("SELECT key, value FROM dataset_info"))
     assert info["data_version"] == str(data_version())
-    assert "attribution" in info["terms"] and info["source_url"].endswith("/download/")
+    assert "attribution" in info["terms"]
+    # Built in that request: the address /download/ had in it, never a bare path.
+    assert info["source_url"] == response.wsgi_request.build_absolute_uri("/download/")
+    assert info["source_url"].startswith("http://")
 
 
 def test_foreign_keys_are_declared_and_indexed(client, reference_data, tmp_path):
@@ -252,24 +296,39 @@ def test_a_change_gives_new_files_with_the_new_row_and_removes_the_old(
     ]
 
 
-def test_a_failed_build_leaves_no_partial_file_and_answers_503(client, monkeypatch):
-    factories.PricePointFactory()
-    written = []
+@pytest.fixture
+def nearly_full_disk(monkeypatch):
+    """Let the build's SQLite file grow to 8 pages only: SQLite itself then reports "database
+    or disk is full" (sqlite3.OperationalError) partway through the real build, as it does on
+    a full disk."""
+    open_database = downloads.open_database
 
-    def fail_after_the_first_table(database, archive, model, progress, built_at):
-        if written:
-            raise OSError(28, "No space left on device")
-        written.append(model)
-        return 0
+    def on_a_nearly_full_disk(path):
+        database = open_database(path)
+        database.execute("PRAGMA max_page_count = 8")
+        return database
 
-    monkeypatch.setattr(downloads, "write_table", fail_after_the_first_table)
-    for url in URLS:
-        response = client.get(url)
-        assert response.status_code == 503, url
-        assert response["Retry-After"]
+    monkeypatch.setattr(downloads, "open_database", on_a_nearly_full_disk)
+    return monkeypatch
+
+
+def test_a_build_that_fills_the_disk_leaves_no_partial_file_and_answers_503(
+    client, reference_data, nearly_full_disk, caplog
+):
+    with caplog.at_level(logging.ERROR, logger="entrants.download_views"):
+        for url in URLS:
+            response = client.get(url)
+            assert response.status_code == 503, url
+            assert int(response["Retry-After"]) > 0
+    assert "database or disk is full" in caplog.text
     assert [p.name for p in downloads.directory().iterdir()] == [".build.lock"]
-    monkeypatch.undo()
+    nearly_full_disk.undo()
     assert client.get(SQLITE_URL).status_code == 200
+
+
+def test_the_command_reports_a_build_that_fills_the_disk(reference_data, nearly_full_disk):
+    with pytest.raises(CommandError, match="database or disk is full"):
+        call_command("build_downloads", stdout=StringIO(), stderr=StringIO())
 
 
 def test_a_directory_that_cannot_be_written_answers_503(client, settings, tmp_path):
@@ -292,6 +351,90 @@ def test_a_build_outside_a_transaction_reads_one_snapshot():
         assert "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY" in sql
     database = sqlite3.connect(built.path(downloads.SQLITE))
     assert database.execute("SELECT rate FROM exchangerate").fetchall() == [("280.0000000001",)]
+
+
+# --- While another process builds ----------------------------------------------------------
+
+
+def test_while_another_process_builds_the_older_files_are_served_at_once(client, reference_data):
+    """No request waits for another process's build (it would hold them 30 s here): the page
+    says which version it shows, and each file is the older one under its own ETag."""
+    old_file = body(client.get(SQLITE_URL))
+    old_version = data_version()
+    old_etags = {url: client.get(url)["ETag"] for url in URLS}
+    factories.CompanyFactory(name="Newly Reported Motors")
+    new_version = data_version()
+
+    with another_process_building(seconds=30):
+        started = time.monotonic()
+        page = client.get("/download/")
+        text = " ".join(page.content.decode().split())
+        assert page.status_code == 200
+        assert f"These files are of data version {old_version}, built at" in text
+        assert "a newer version is being built" in text
+        # Not the ETag of the older page (which does not say so), nor the newer version's.
+        assert page["ETag"] != old_etags["/download/"]
+        assert f"v{new_version}-" not in page["ETag"]
+        assert client.get("/download/", headers={"if-none-match": page["ETag"]}).status_code == 304
+
+        sent = client.get(SQLITE_URL)
+        assert sent.status_code == 200 and body(sent) == old_file
+        assert sent["ETag"] == old_etags[SQLITE_URL]  # it names the version sent
+        for url in (SQLITE_URL, CSV_URL):
+            held = client.get(url, headers={"if-none-match": old_etags[url]})
+            assert held.status_code == 304 and held["ETag"] == old_etags[url]
+        assert time.monotonic() - started < 10
+        assert not stored(downloads.SQLITE).exists()  # nothing of the newer version yet
+
+    # That build did not finish (its process is gone): the next request builds the new files,
+    # and a client holding the older ones gets the new ones whole.
+    fresh = client.get(SQLITE_URL, headers={"if-none-match": old_etags[SQLITE_URL]})
+    assert fresh.status_code == 200 and fresh["ETag"].startswith(f'"v{new_version}-')
+    assert b"Newly Reported Motors" in body(fresh)
+    page_again = client.get("/download/", headers={"if-none-match": page["ETag"]})
+    text = " ".join(page_again.content.decode().split())
+    assert page_again.status_code == 200
+    assert f"data version {new_version}" in text and "being built" not in text
+
+
+def test_while_another_process_builds_the_first_files_the_answer_is_503(client, reference_data):
+    with another_process_building(seconds=30):
+        started = time.monotonic()
+        for url in URLS:
+            response = client.get(url)
+            assert response.status_code == 503, url
+            assert int(response["Retry-After"]) > 0
+            assert "being built" in response.content.decode()
+        assert time.monotonic() - started < 10
+    assert client.get("/download/").status_code == 200
+
+
+def test_a_file_being_sent_is_sent_whole_when_a_newer_build_removes_it(client, reference_data):
+    client.get(SQLITE_URL)
+    old_path = stored(downloads.SQLITE)
+    expected = old_path.read_bytes()
+    sending = client.get(SQLITE_URL)  # its file is open; nothing of it is read yet
+    factories.CompanyFactory(name="Newly Reported Motors")
+    assert client.get(CSV_URL).status_code == 200  # builds the new version, removes the old
+    assert not old_path.exists()
+    assert b"".join(sending.streaming_content) == expected
+
+
+# --- Where the files say they come from -------------------------------------------------------
+
+
+def test_the_source_url_is_the_configured_address_over_the_requests(settings):
+    settings.SITE_URL = "https://tracker.example.org/"
+    built = downloads.current(site_url="http://127.0.0.1:8000/download/")
+    info = dataset_info(built.path(downloads.SQLITE))
+    assert info["source_url"] == "https://tracker.example.org/download/"
+
+
+def test_the_command_says_when_no_address_is_configured(settings):
+    settings.SITE_URL = ""
+    call_command("build_downloads", stdout=StringIO(), stderr=StringIO())
+    source = dataset_info(stored(downloads.SQLITE))["source_url"]
+    assert source.startswith("not configured") and "DJANGO_SITE_URL" in source
 
 
 # --- Serving ---------------------------------------------------------------------------------
@@ -329,12 +472,15 @@ def test_writes_are_refused(client):
         assert client.post(url).status_code == 405
 
 
-def test_login_required_mode_sends_visitors_to_the_login_first(client, settings):
+def test_login_required_mode_turns_visitors_away_before_building(client, settings):
     settings.ANALYST_LOGIN_REQUIRED = True
-    for url in URLS:
-        response = client.get(url)
-        assert response.status_code == 302, url
-        assert response["Location"].startswith("/admin/login/?next=")
+    page = client.get("/download/")
+    assert page.status_code == 302  # a browser: to the login
+    assert page["Location"].startswith("/admin/login/?next=")
+    for url in URLS[1:]:
+        response = client.get(url)  # a program: told to send a token, not given a login form
+        assert response.status_code == 401, url
+        assert response["WWW-Authenticate"] == "Token"
     assert not downloads.directory().exists()  # nothing built for a visitor turned away
     client.force_login(User.objects.create_user("reader", password="x"))
     for url in URLS:
@@ -349,7 +495,9 @@ def test_the_download_page_says_what_is_in_the_files(client, reference_data):
     assert 'href="/download/evmarket.sqlite3"' in page
     assert 'href="/download/evmarket-csv.zip"' in page
     count = ExchangeRate.objects.count()
-    assert f"<td><code>exchangerate</code></td><td>{count:,}</td>" in page
+    assert (
+        f'<td data-label="Table"><code>exchangerate</code></td><td data-label="Rows">{count:,}</td>'
+    ) in page
     assert "<code>marketevent_companies</code>" in page
     assert "reuse with attribution to the sources and this tracker" in " ".join(page.split())
     assert response.context["build"].sizes["sqlite"] == stored(downloads.SQLITE).stat().st_size
@@ -375,3 +523,40 @@ def test_build_downloads_builds_once_per_data_version(reference_data):
     call_command("build_downloads", "--force", stdout=StringIO(), stderr=progress)
     assert path.stat().st_ino != built.st_ino
     assert "exchangerate" in progress.getvalue() and "rows/s" in progress.getvalue()
+
+
+def test_the_pages_sql_examples_run_and_compare_amounts_as_numbers(
+    client, reference_data, tmp_path
+):
+    """The examples name each model with its variant (the SU7 and the SU7 Max are two), and
+    the page warns, truly, that amounts compare as text unless cast."""
+    factories.PricePointFactory(
+        vehicle_model=factories.VehicleModelFactory(name="Cheap", variant=""),
+        amount=Decimal("99000.00"),
+        currency="PKR",
+        market="PK",
+    )
+    page = client.get("/download/").content.decode()
+    text = " ".join(page.split())
+    assert "<code>WHERE amount &gt; 100000</code> matches <code>'99000.00'</code>" in text
+    assert "CAST(amount AS REAL)" in text
+    (example,) = re.findall(r"<pre[^>]*><code>(.*?)</code></pre>", page, re.DOTALL)
+    queries = re.findall(
+        r'sqlite3 -header evmarket.sqlite3 "(.*?)"', html.unescape(example), re.DOTALL
+    )
+    assert len(queries) == 2
+    database = sqlite_of(client, tmp_path)
+
+    prices = database.execute(queries[0]).fetchall()
+    assert len(prices) == PricePoint.objects.count()
+    named = {(maker, model) for maker, model, *_ in prices}
+    assert ("Xiaomi", "SU7 Max") in named and ("Xiaomi", "SU7") in named, named
+    assert ("Cheap", "99000.00") in {(model, amount) for _maker, model, amount, *_ in prices}
+
+    over_ten_million = database.execute(queries[1]).fetchall()
+    assert over_ten_million
+    assert all(Decimal(amount) > 10_000_000 for _model, amount, _date in over_ten_million)
+    # What the page warns of: compared as text, 99000.00 is "more" than 100000.
+    assert database.execute(
+        "SELECT count(*) FROM pricepoint WHERE amount > 100000 AND amount = '99000.00'"
+    ).fetchone() == (1,)

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         "Build /download/'s files (the SQLite database and the zip of CSVs) for the current "
         "data version into DOWNLOAD_DIR, unless they are already built, and remove older "
         "versions'. --force builds them again (after restoring a database backup, whose data "
-        "version may name files built from other data)."
+        "version may name files built from other data). If the site is building them, waits "
+        "for it first. dataset_info.source_url names DJANGO_SITE_URL's /download/ (or says "
+        "that no address is configured)."
     )
 
     def add_arguments(self, parser):
@@ -41,9 +43,9 @@ class Command(BaseCommand):
 
         try:
             built = downloads.current(
-                progress=progress if options["verbosity"] >= 1 else None, force=True
+                progress=progress if options["verbosity"] >= 1 else None, force=True, wait=True
             )
-        except OSError as error:
+        except downloads.BuildFailed as error:
             raise CommandError(f"The downloads could not be built in {folder}: {error}") from error
         sizes = ", ".join(
             f"{built.path(download).name} ({built.sizes[download.key]:,} bytes)"

@@ -260,6 +260,9 @@ def test_a_huge_query_string_is_refused(api):
 
 
 def test_prices_in_usd_are_paginated_with_exact_decimals_dates_and_their_rates(api, reference_data):
+    first = get_json(api, "/api/prices/?currency=USD")
+    assert first["next"] and first["previous"] is None and len(first["results"]) == 10
+    assert get_json(api, first["next"])["previous"]
     data = get_json(api, "/api/prices/?currency=USD&page_size=5")
     assert data["next"] and data["previous"] is None
     assert len(data["results"]) == 5

@@ -236,7 +236,7 @@ class PartnershipFilterSet(SearchFilterSet, DateRangeMixin):
         model = Partnership
         fields = ["q", "company", "kind", "status", "claim_status"]
 
-    def either_side(self, queryset, name, value):
+    def either_side(self, queryset, name, value: list[str]):
         if not value:
             return queryset
         return queryset.filter(Q(company__slug__in=value) | Q(partner__slug__in=value))
@@ -375,7 +375,7 @@ class StatementFilterSet(SearchFilterSet, DateRangeMixin):
         model = Statement
         fields = ["q", "person", "company", "kind", "status"]
 
-    def about_company(self, queryset, name, value):
+    def about_company(self, queryset, name, value: list[str]):
         """The statements of the company's people and those naming the company."""
         if not value:
             return queryset

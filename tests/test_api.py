@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -624,3 +625,9 @@ def test_an_answer_larger_than_the_cache_takes_is_answered_but_not_kept(
     with CaptureQueriesContext(connection) as queries:
         assert api.get("/api/companies/").json() == first.json()
     assert len(queries) > 1, "read again, not from the cache"
+
+
+def test_the_schema_generates_without_a_warning_and_is_valid_openapi(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert out.read_text().startswith("openapi: 3.")

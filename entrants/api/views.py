@@ -120,10 +120,6 @@ class FactViewSet(TrackerViewSet):
         return self.model.objects.for_list().annotate(sort_date=sort_date())
 
 
-class CompanyFilterSet(filtersets.CompanyFilterSet):
-    pass
-
-
 class VehicleModelFilterSet(filtersets.VehicleModelFilterSet):
     price_min = price_max = None  # filters after conversion: not offered (see module doc)
 
@@ -137,7 +133,7 @@ class CompanyViewSet(TrackerViewSet):
 
     queryset = Company.objects.for_list()
     serializer_class = serializers.CompanySerializer
-    filterset_class = CompanyFilterSet
+    filterset_class = filtersets.CompanyFilterSet
     lookup_field = "slug"
     ordering_fields = ["name"]
 

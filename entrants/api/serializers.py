@@ -242,15 +242,18 @@ class StatedConversionSerializer(serializers.Serializer):
     agrees = serializers.SerializerMethodField()
 
     def check(self, stated):
-        price = stated.price_point
-        return check_stated(
-            stated.amount,
-            stated.currency,
-            price.amount,
-            price.currency,
-            stated.source.date,
-            self.context["rates"],
-        )
+        """Return the check of ``stated`` against the rates, made once for both fields."""
+        if getattr(stated, "rates_check", None) is None:
+            price = stated.price_point
+            stated.rates_check = check_stated(
+                stated.amount,
+                stated.currency,
+                price.amount,
+                price.currency,
+                stated.source.date,
+                self.context["rates"],
+            )
+        return stated.rates_check
 
     @extend_schema_field(ConversionSchema)
     def get_computed(self, stated):

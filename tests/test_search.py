@@ -162,7 +162,7 @@ def test_edits_renames_aliases_links_and_deletes_reach_the_index(client):
     assert results(client, "brytwel")["company"] == ["Brightwell"]
 
     event.companies.add(maker)
-    assert results(client, "brightwell")["event"] == ["A launch"]
+    assert results(client, "brightwell")["event"] == [str(event)]
     event.companies.remove(maker)
     assert "event" not in results(client, "brightwell")
 
@@ -213,7 +213,7 @@ def test_a_query_too_long_is_refused_with_a_reason(client, q, message):
 
 def test_odd_input_is_a_search_not_an_error(client):
     factories.CompanyFactory(name="Norvik")
-    for q in ('"norvik', "norvik*", "NEAR(norvik)", "norvik OR", "norvik:*", "(norvik", "-norvik"):
+    for q in ('"norvik', "norvik*", "norvik OR", "norvik:*", "(norvik", "-norvik", "norvik & |"):
         response = get(client, "/search/", q=q)
         assert response.status_code == 200, q
         assert response.context["groups"][0].hits[0].label == "Norvik", q
@@ -231,6 +231,7 @@ def test_search_queries_stay_constant_as_rows_grow(client, django_assert_num_que
     factories.build_related_rows(3)
 
     def count(url):
+        forget_per_version_values()
         with CaptureQueriesContext(connection) as queries:
             assert get(client, url).status_code == 200
         return len(queries)

@@ -16,28 +16,32 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-EXPECTED_ROWS = {
-    (f"{group} {workload}", variant)
-    for workload in (
-        "sightings-p1",
-        "sightings-p1000",
-        "prices-pkr",
-        "model-detail",
-        "price-history",
-        "csv-export",
-        "admin-changelist",
-    )
-    for group, variant in (("django", "cold"), ("django", "warm"), ("raw-sql", "-"))
-} | {
-    (f"django {workload}", variant)
-    for workload in ("search", "search-fuzzy")
-    for variant in ("cold", "warm")
-} | {
-    ("datasette json", "-"),
-    ("datasette html", "-"),
-    ("datasette json-nosuggest", "-"),
-    ("raw-sql datasette-table", "-"),
-}
+EXPECTED_ROWS = (
+    {
+        (f"{group} {workload}", variant)
+        for workload in (
+            "sightings-p1",
+            "sightings-p1000",
+            "prices-pkr",
+            "model-detail",
+            "price-history",
+            "csv-export",
+            "admin-changelist",
+        )
+        for group, variant in (("django", "cold"), ("django", "warm"), ("raw-sql", "-"))
+    }
+    | {
+        (f"django {workload}", variant)
+        for workload in ("search", "search-fuzzy")
+        for variant in ("cold", "warm")
+    }
+    | {
+        ("datasette json", "-"),
+        ("datasette html", "-"),
+        ("datasette json-nosuggest", "-"),
+        ("raw-sql datasette-table", "-"),
+    }
+)
 
 
 def installed(name):

@@ -94,7 +94,7 @@ def deferred():
     token = _pending.set(pending)
     try:
         yield
-    finally:
+    finally:  # after an error in the block nothing is re-indexed: it propagates from here
         _pending.reset(token)
     merged = {}
     for model, pks in pending.items():

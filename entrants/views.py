@@ -21,6 +21,7 @@ from entrants.conversions import (
     conversion,
     convert_lowest_prices,
     convert_prices,
+    convert_series,
     sort_by_amount,
     within,
 )
@@ -505,13 +506,7 @@ def model_detail(request, slug):
 
 
 def price_history_chart(vehicle_model, rates, params):
-    series = selectors.price_series(vehicle_model)
-    convert = rates.convert_at
-    for price in series.rows:
-        price.converted = conversion(price, rates, params.currency, params.at)
-    for day in series.daily or ():
-        day.converted_low = convert(day.low, day.currency, params.currency, params.at, day.date)
-        day.converted_high = convert(day.high, day.currency, params.currency, params.at, day.date)
+    series = convert_series(selectors.price_series(vehicle_model), rates, params)
     return price_history(vehicle_model, series, params.currency, params.at_label)
 
 

@@ -110,6 +110,7 @@ class ListPage(View):
     default_sort = ""
     uses_currency = False
     amount_range = ()  # the (low, high) filters on the converted amount
+    selectable = False  # rows have a box to tick for /compare/ (the table's "compare" column)
     template_name = "entrants/list.html"
 
     @classmethod
@@ -208,6 +209,7 @@ class ListPage(View):
             "coverage": self.get_coverage(filterset.qs),
             "querystring": querystring_without(request.GET, "page", "format"),
             "headers": column_headers(table, request.GET, params.sort, self.sortable()),
+            "selectable": self.selectable,
         }
         return render_page(request, self.template_name, context)
 
@@ -314,6 +316,7 @@ class ModelListView(ListPage):
     default_sort = "model"
     uses_currency = True
     amount_range = ("price_min", "price_max")
+    selectable = True
     facets = (
         Facet(
             "stage_in_pakistan",

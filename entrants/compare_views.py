@@ -68,10 +68,12 @@ def compare_page(request):
         "chart": chart,
         "too_few": len(models) < compare.MIN_MODELS and not errors,
         "can_add": len(models) < compare.MAX_MODELS and not errors,
-        "choices": compare.picker_choices(slugs) if not errors else compare.picker_choices([]),
+        "choices": compare.picker_choices(slugs),
         "fixed": compare.query_with(
-            request.GET, [m.slug for m in choice.models][: compare.MAX_MODELS]
-        ),
+            request.GET, [model.slug for model in choice.models][: compare.MAX_MODELS]
+        )
+        if choice.models
+        else "",
         "csv": compare.query_with(request.GET, slugs, format="csv"),
         "min_models": compare.MIN_MODELS,
         "max_models": compare.MAX_MODELS,

@@ -305,7 +305,7 @@ def compared_histories(histories, currency, at_label):
         name = escape_hover(str(vehicle_model))
         figure.add_trace(
             go.Scatter(
-                name=str(vehicle_model),
+                name=name,  # Plotly renders a legend's text as HTML: kept inert
                 x=[day.isoformat() for day, *_ in points],
                 y=[float(converted.amount) for _day, _market, converted, _quoted in points],
                 mode="lines+markers",

@@ -287,3 +287,16 @@ def test_query_count_is_constant_as_the_models_rows_grow(client):
         enrich(model, 9)
     factories.build_related_rows(5)
     assert [queries_for(client, url) for url in urls] == small
+
+
+def test_a_model_name_stays_text_in_the_page_and_the_chart(client):
+    hostile = '<img src=x onerror="alert(1)">'
+    model = factories.PricePointFactory(vehicle_model__name=hostile).vehicle_model
+    other = factories.PricePointFactory().vehicle_model
+    factories.ExchangeRateFactory(base="USD", quote="CNY", rate=Decimal("7.1"))
+    response = client.get(f"/compare/?model={model.slug}&model={other.slug}&currency=USD")
+    assert response.status_code == 200
+    assert hostile not in response.content.decode()
+    trace = response.context["chart"].figure["data"][0]
+    assert "<img" not in trace["name"] and "&lt;img" in trace["name"]
+    assert all("<img" not in hover for hover in trace["hovertext"])

@@ -8,6 +8,8 @@ class EntrantsConfig(AppConfig):
 
     def ready(self):
         from entrants import cache, history
+        from entrants.search import index
 
         cache.connect_signals()
         history.connect_signals()
+        index.connect_signals(self)

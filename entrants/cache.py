@@ -20,7 +20,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 
-from entrants.models import DataVersion
+from entrants.models import DataVersion, SearchDocument, SearchTerm
 
 CACHED_STATUSES = {200}
 
@@ -89,7 +89,7 @@ def forget_per_version_values():
 
 def connect_signals():
     for model in apps.get_app_config("entrants").get_models():
-        if model is DataVersion:
+        if model in (DataVersion, SearchDocument, SearchTerm):  # derived, not the data
             continue
         uid = f"bump-data-version-{model._meta.label_lower}"
         post_save.connect(changed, sender=model, dispatch_uid=f"{uid}-save")

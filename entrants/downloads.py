@@ -65,6 +65,8 @@ from entrants.models import (
     Person,
     PricePoint,
     ReferenceDataLoad,
+    SearchDocument,
+    SearchTerm,
     Sighting,
     StatedConversion,
     Statement,
@@ -90,8 +92,9 @@ PUBLIC_MODELS = (
     Statement,
 )
 #: The tracker's bookkeeping, not data: the counter that names the data version (the files
-#: carry it in ``dataset_info``) and the checksums of reference-data loads.
-INTERNAL_MODELS = (DataVersion, ReferenceDataLoad)
+#: carry it in ``dataset_info``), the checksums of reference-data loads, and the search index
+#: (derived from the records, which the files hold).
+INTERNAL_MODELS = (DataVersion, ReferenceDataLoad, SearchDocument, SearchTerm)
 
 TABLE_PREFIX = "entrants_"
 INFO_TABLE = "dataset_info"

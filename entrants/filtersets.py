@@ -24,6 +24,7 @@ from entrants.models import (
     Statement,
     VehicleModel,
 )
+from entrants.search import engine
 from entrants.widgets import CheckboxList
 
 # Each word of a search joins the searched tables again, and databases cap joins.
@@ -41,22 +42,21 @@ def at_most_words(limit):
 
 
 class SearchFilterSet(django_filters.FilterSet):
-    """Base FilterSet with a free-text ``q`` over ``search_fields``."""
+    """Base FilterSet with a free-text ``q``, matched by the site's search
+    (``entrants.search``) over the documents of ``search_kind``: the same words, the same
+    forgiven misspellings as ``/search/``."""
 
-    search_fields = ()
+    search_kind = None
 
     q = django_filters.CharFilter(
         method="search", label=_("Search"), validators=[at_most_words(SEARCH_WORDS)]
     )
 
     def search(self, queryset, name, value):
-        words = value.split()
-        for word in words:
-            condition = Q()
-            for field in self.search_fields:
-                condition |= Q(**{f"{field}__icontains": word})
-            queryset = queryset.filter(condition)
-        return queryset.distinct() if words else queryset
+        query = engine.parse(value)
+        if not query:
+            return queryset
+        return queryset.filter(pk__in=engine.matching_ids(self.search_kind, query))
 
 
 class DateRangeMixin(django_filters.FilterSet):
@@ -164,7 +164,7 @@ class CurrencyCodeFilter(django_filters.CharFilter):
 
 
 class CompanyFilterSet(SearchFilterSet):
-    search_fields = ("name", "aliases__name", "description")
+    search_kind = "company"
 
     kind = django_filters.MultipleChoiceFilter(choices=Company.Kind.choices, widget=CheckboxList)
     country = django_filters.MultipleChoiceFilter(
@@ -186,7 +186,7 @@ class CompanyFilterSet(SearchFilterSet):
 
 
 class VehicleModelFilterSet(SearchFilterSet):
-    search_fields = ("name", "variant", "maker__name", "aliases__name")
+    search_kind = "model"
 
     maker = slug_choice_filter("maker", _("Maker"), maker_choices)
     body_type = django_filters.MultipleChoiceFilter(
@@ -214,7 +214,7 @@ class VehicleModelFilterSet(SearchFilterSet):
 
 
 class PartnershipFilterSet(SearchFilterSet, DateRangeMixin):
-    search_fields = ("scope", "company__name", "partner__name", "notes")
+    search_kind = "partnership"
 
     company = django_filters.MultipleChoiceFilter(
         choices=company_choices,
@@ -243,15 +243,7 @@ class PartnershipFilterSet(SearchFilterSet, DateRangeMixin):
 
 
 class SightingFilterSet(SearchFilterSet, DateRangeMixin):
-    search_fields = (
-        "place",
-        "city",
-        "vehicle_model__name",
-        "vehicle_model__variant",
-        "vehicle_model__maker__name",
-        "importer__name",
-        "notes",
-    )
+    search_kind = "sighting"
 
     model = slug_choice_filter("vehicle_model", _("Model"), model_choices)
     maker = slug_choice_filter("vehicle_model__maker", _("Maker"), maker_choices)
@@ -269,13 +261,7 @@ class SightingFilterSet(SearchFilterSet, DateRangeMixin):
 
 
 class PricePointFilterSet(SearchFilterSet, DateRangeMixin):
-    search_fields = (
-        "vehicle_model__name",
-        "vehicle_model__variant",
-        "vehicle_model__maker__name",
-        "vehicle_model__aliases__name",
-        "notes",
-    )
+    search_kind = "price"
 
     model = slug_choice_filter("vehicle_model", _("Model"), model_choices)
     maker = slug_choice_filter("vehicle_model__maker", _("Maker"), maker_choices)
@@ -299,7 +285,7 @@ class PricePointFilterSet(SearchFilterSet, DateRangeMixin):
 
 
 class MarketEventFilterSet(SearchFilterSet, DateRangeMixin):
-    search_fields = ("title", "description", "place", "city", "companies__name", "notes")
+    search_kind = "event"
 
     kind = django_filters.MultipleChoiceFilter(
         choices=MarketEvent.Kind.choices, widget=CheckboxList
@@ -323,7 +309,7 @@ class MarketEventFilterSet(SearchFilterSet, DateRangeMixin):
 
 
 class NewsItemFilterSet(SearchFilterSet, DateRangeMixin):
-    search_fields = ("headline", "summary", "body", "publisher__name")
+    search_kind = "news"
 
     publisher = slug_choice_filter("publisher", _("Publisher"), publisher_choices)
     company = slug_choice_filter("companies", _("Mentions company"), company_choices, distinct=True)
@@ -349,7 +335,7 @@ class ExchangeRateFilterSet(DateRangeMixin):
 
 
 class PersonFilterSet(SearchFilterSet):
-    search_fields = ("name", "role", "organisation__name")
+    search_kind = "person"
 
     company = slug_choice_filter("organisation", _("Organisation"), company_choices)
 
@@ -359,7 +345,7 @@ class PersonFilterSet(SearchFilterSet):
 
 
 class StatementFilterSet(SearchFilterSet, DateRangeMixin):
-    search_fields = ("text", "context", "person__name", "person__organisation__name", "notes")
+    search_kind = "statement"
 
     person = slug_choice_filter("person", _("Person"), person_choices)
     company = django_filters.MultipleChoiceFilter(

@@ -1161,3 +1161,8 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"data version {self.version}"
+
+
+# The search tables live in their own module (entrants/search/models.py); imported here so
+# that Django registers them with the app.
+from entrants.search.models import SearchDocument, SearchTerm  # noqa: E402, F401

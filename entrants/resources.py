@@ -49,6 +49,7 @@ from entrants.models import (
     PricePoint,
     VehicleModel,
 )
+from entrants.search import index as search_index
 from evmarket.errors import UNAVAILABLE
 
 HEADER_ROWS = 1  # the column names; the first data row is row 2, as a spreadsheet shows it
@@ -374,7 +375,7 @@ class SpreadsheetResource(ModelResource):
         try:
             with transaction.atomic(using=using):
                 self.limit_statements(using)
-                with data_version_bumps_deferred(), reason:
+                with data_version_bumps_deferred(), search_index.deferred(), reason:
                     result = super().import_data(dataset, dry_run=dry_run, **kwargs)
                 if not dry_run and wrote_rows(result):
                     bump_data_version()

@@ -4,6 +4,7 @@ from django.urls.converters import StringConverter
 from entrants import compare_views, download_views, feeds, views
 from entrants.access import analyst_page
 from entrants.cache import versioned_page
+from entrants.search import views as search_views
 
 
 class SlugConverter(StringConverter):
@@ -74,6 +75,7 @@ urlpatterns = [
     path("statements/", page(views.StatementListView.as_view()), name="statement_list"),
     path("people/", page(views.PersonListView.as_view()), name="person_list"),
     path("people/<tracker_slug:slug>/", page(views.person_detail), name="person_detail"),
+    path("search/", page(search_views.search, ["q"]), name="search"),
     path("rates/", page(views.RateListView.as_view()), name="rate_list"),
     path(
         "compare/",

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # its lookups (pg_trgm) and search, on PostgreSQL only
     "axes",
     "django_filters",
     "django_tables2",

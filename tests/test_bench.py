@@ -29,6 +29,10 @@ EXPECTED_ROWS = {
     )
     for group, variant in (("django", "cold"), ("django", "warm"), ("raw-sql", "-"))
 } | {
+    (f"django {workload}", variant)
+    for workload in ("search", "search-fuzzy")
+    for variant in ("cold", "warm")
+} | {
     ("datasette json", "-"),
     ("datasette html", "-"),
     ("datasette json-nosuggest", "-"),

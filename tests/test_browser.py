@@ -676,6 +676,30 @@ def test_the_api_docs_draw_the_schema_from_this_site_alone(page, site):
     assert page.problems == []
 
 
+def test_a_search_from_the_navigation_on_a_390_px_phone(open_page, site):
+    """The box in the navigation finds Xiaomi from a misspelling; the grouped results fit a
+    390 px phone, the matching words marked, and axe-core finds nothing."""
+    phone = open_page(viewport=NARROW_PHONE, is_mobile=True)
+    phone.goto(f"{site}/models/")
+    phone.fill("#nav-search-q", "xiomi karachi")
+    phone.press("#nav-search-q", "Enter")
+    phone.wait_for_url("**/search/?q=xiomi+karachi")
+    sightings = phone.locator("#results-sighting")
+    assert "Xiaomi SU7 Max at Karachi port" in sightings.inner_text()
+    assert sightings.locator("mark").all_inner_texts()[:2] == ["Xiaomi", "Karachi"]
+    assert "also matched as" in phone.locator(".search-corrections").inner_text()
+    overflow = phone.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"/search/ scrolls sideways by {overflow}px at 390 px"
+    sightings.locator("a").first.click()
+    phone.wait_for_url("**/sightings/*/")
+    phone.go_back()
+    violations = [describe("/search/", v) for v in axe_violations(phone)]
+    assert violations == []
+    assert phone.problems == []
+
+
 def test_the_comparison_fits_a_390_px_phone_draws_its_chart_and_is_axe_clean(open_page, site):
     """/compare/ on a phone: the page does not scroll sideways (the table scrolls in its own
     box, the attribute names staying at its left), both models' names and prices can be

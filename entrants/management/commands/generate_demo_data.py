@@ -19,6 +19,7 @@ from entrants.demo import (
     foreign_data,
 )
 from entrants.progress import ProgressBar
+from entrants.search.index import rebuild as rebuild_search_index
 
 
 def listing(counts):
@@ -101,6 +102,7 @@ class Command(BaseCommand):
                 if verbosity >= 1:
                     self.stderr.write(f"Deleted {deleted:,} rows of earlier demo data.")
             counts = generator.generate()
+            index_search(progress)  # nor does the search index follow them
             bump_data_version()  # bulk writes send no signals: mark cached pages stale
         # Fresh statistics, or the query planner takes a 100,000-row city for 90 rows.
         with connection.cursor() as cursor:
@@ -113,3 +115,17 @@ class Command(BaseCommand):
                 f"{rows:,} rows in {elapsed:.1f} s ({rows / max(elapsed, 1e-6):,.0f} rows/s)."
             )
         )
+
+
+def index_search(progress):
+    """Rebuild the search index, with a progress bar per kind of record."""
+    bars = {}
+
+    def advance(kind, done, total):
+        if kind.name not in bars:
+            bars[kind.name] = progress(f"Index {kind.name}", total)
+        bars[kind.name].advance(done - bars[kind.name].done)
+
+    rebuild_search_index(advance)
+    for bar in bars.values():
+        bar.close()

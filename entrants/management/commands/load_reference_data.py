@@ -16,6 +16,7 @@ from entrants.history import REFERENCE_DATA, FirstVersions, change_reason
 from entrants.models import ReferenceDataLoad
 from entrants.rates import RateSourceError, curated
 from entrants.rates.store import store
+from entrants.search import index as search_index
 
 
 def records(count):
@@ -80,7 +81,11 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             loader = loaddata.Command(stdout=self.stdout)
-            with FirstVersions() as first_versions, change_reason(REFERENCE_DATA):
+            with (
+                FirstVersions() as first_versions,
+                change_reason(REFERENCE_DATA),
+                search_index.deferred(),
+            ):
                 call_command(loader, *[str(path) for path in files], verbosity=options["verbosity"])
             first_versions.write(REFERENCE_DATA)
             count = loader.loaded_object_count

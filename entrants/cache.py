@@ -126,10 +126,18 @@ def storable(request, response, parameters):
     )
 
 
-def canonical_url(request):
+def canonical_url(request, ordered=frozenset()):
     """Return the absolute URL of the page asked for with its query parameters sorted and
-    each given once: ``?b=2&a=1&a=1`` asks for the page ``?a=1&b=2`` does."""
-    pairs = sorted({(name, value) for name, values in request.GET.lists() for value in values})
+    each given once: ``?b=2&a=1&a=1`` asks for the page ``?a=1&b=2`` does. The values of the
+    ``ordered`` parameters are kept as given, in their order and repeated, for a page whose
+    answer depends on both (``/compare/?model=a&model=b`` shows ``a`` first, and refuses
+    ``?model=a&model=a``)."""
+    lists = request.GET.lists()
+    pairs = sorted(
+        {(name, value) for name, values in lists if name not in ordered for value in values}
+    )
+    pairs += [(name, value) for name in ordered for value in request.GET.getlist(name)]
+    pairs.sort(key=lambda pair: pair[0])  # stable: the ordered values keep their order
     query = f"?{urlencode(pairs)}" if pairs else ""
     return request.build_absolute_uri(request.path) + query
 
@@ -146,15 +154,15 @@ def reading_data_version():
         _request_version.reset(token)
 
 
-def page_etag(request, version):
+def page_etag(request, version, ordered=frozenset()):
     """Return (digest, ETag) of the page ``request`` asks for at data version ``version``: by
     its absolute, canonical URL, as an export's links name the host and scheme it was asked
     on."""
-    digest = hashlib.sha256(canonical_url(request).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(canonical_url(request, ordered).encode()).hexdigest()[:32]
     return digest, f'"v{version}-{digest}"'
 
 
-def versioned_page(view, parameters=None):
+def versioned_page(view, parameters=None, ordered=()):
     """Cache a GET view's response by its canonical absolute URL (scheme, host, path and
     query: ``canonical_url``) and the data version, and answer 304 to a browser that already
     holds the page (If-None-Match).
@@ -162,9 +170,11 @@ def versioned_page(view, parameters=None):
     ``parameters`` names the query parameters the view reads (by default the view's own
     ``query_parameters()``); a request with others is answered but not cached. The cache is
     an optimisation only: the cache backend logs its failures and answers "not cached"
-    (``settings.CACHES``), so a cache that is down serves every page uncached.
+    (``settings.CACHES``), so a cache that is down serves every page uncached. ``ordered``
+    names the parameters whose values' order and repetition matter (``canonical_url``).
     """
     parameters = frozenset(parameters) if parameters is not None else view_parameters(view)
+    ordered = frozenset(ordered)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -174,7 +184,7 @@ def versioned_page(view, parameters=None):
     def respond(request, version, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
             return view(request, *args, **kwargs)
-        digest, etag = page_etag(request, version)
+        digest, etag = page_etag(request, version, ordered)
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()
         else:

@@ -35,6 +35,18 @@ def convert_prices(prices, rates, params):
     return prices
 
 
+def convert_series(series, rates, params):
+    """Give each price of a price history (``selectors.PriceSeries``) ``converted``, and each
+    day of a long one ``converted_low`` and ``converted_high``; return the series."""
+    currency, at = params.currency, params.at
+    for price in series.rows:
+        price.converted = conversion(price, rates, currency, at)
+    for day in series.daily or ():
+        day.converted_low = rates.convert_at(day.low, day.currency, currency, at, day.date)
+        day.converted_high = rates.convert_at(day.high, day.currency, currency, at, day.date)
+    return series
+
+
 def convert_lowest_prices(models, rates, params):
     """Give each vehicle model ``lowest_price``: the lowest of its prices once converted (None
     when none of them has a rate), and ``converted`` (the same, for the shared filter/sort)."""

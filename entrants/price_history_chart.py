@@ -4,6 +4,7 @@
 
 import datetime
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
@@ -246,3 +247,118 @@ def padded_range(prices, minimum_days=90):
     first, last = prices[0].date, prices[-1].date
     pad = datetime.timedelta(days=max(0, minimum_days - (last - first).days) / 2 + 7)
     return [(first - pad).isoformat(), (last + pad).isoformat()]
+
+
+MARKET_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]
+
+
+def compared_histories(histories, currency, at_label):
+    """Chart of several models' price histories in ``currency``: one trace per model (its
+    colour), each price a marker whose shape is its market's; past ``selectors.SERIES_LIMIT``
+    prices a model is drawn by each day's lowest price.
+
+    ``histories`` is a list of (vehicle model, ``selectors.PriceSeries``) with ``converted``
+    amounts attached (``converted_low`` for a daily series)."""
+    title = f"Price histories in {currency}, {at_label}"
+    headers = ["Model", "Date", "Market", "As quoted", f"In {currency}"]
+    markets = sorted(
+        {
+            row.market.name
+            for _model, series in histories
+            for row in (series.daily if series.daily is not None else series.rows)
+        }
+    )
+    symbols = {name: MARKET_SYMBOLS[i % len(MARKET_SYMBOLS)] for i, name in enumerate(markets)}
+    figure, drawn, table, left_out = go.Figure(), [], [], Counter()
+    for index, (vehicle_model, series) in enumerate(histories):
+        if series.daily is not None:
+            points = [
+                (day.date, day.market, day.converted_low, f"lowest of {day.count:,} prices")
+                for day in series.daily
+            ]
+            left_out["no-rate"] += sum(d.count for d in series.daily if d.converted_low.missing)
+        else:
+            points = [
+                (p.date, p.market, p.converted, format_amount(p.amount, p.currency))
+                for p in series.rows
+            ]
+            for price in series.rows:
+                found = undrawn_price_reason(price, currency)
+                if found:
+                    left_out[found[0]] += 1
+        points = sorted(
+            (point for point in points if point[0] and not point[2].missing), key=lambda p: p[0]
+        )
+        for day, market, converted, quoted in reversed(points[-TABLE_ROWS:]):
+            table.append(
+                [
+                    str(vehicle_model),
+                    format_partial_date(day, "day"),
+                    market.name,
+                    quoted,
+                    format_amount(converted.amount, currency),
+                ]
+            )
+        if not points:
+            continue
+        drawn += points
+        name = escape_hover(str(vehicle_model))
+        figure.add_trace(
+            go.Scatter(
+                name=name,  # Plotly renders a legend's text as HTML: kept inert
+                x=[day.isoformat() for day, *_ in points],
+                y=[float(converted.amount) for _day, _market, converted, _quoted in points],
+                mode="lines+markers",
+                line={"color": MARKET_COLOURS[index % len(MARKET_COLOURS)], "width": 1},
+                marker={
+                    "size": 9,
+                    "color": MARKET_COLOURS[index % len(MARKET_COLOURS)],
+                    "symbol": [symbols[market.name] for _day, market, *_ in points],
+                },
+                hovertext=[
+                    f"<b>{name}</b><br>{escape_hover(market.name)}, {day:%-d %b %Y}<br>"
+                    f"As quoted: {escape_hover(quoted)}<br>"
+                    f"In {currency}: {format_amount(converted.amount, currency)}"
+                    for day, market, converted, quoted in points
+                ],
+                hoverinfo="text",
+            )
+        )
+    undrawn = sum(left_out.values())
+    note = (
+        f"{undrawn:,} prices not drawn (no date, or no {currency} rate for their dates); "
+        "each model's page lists them."
+        if undrawn
+        else ""
+    )
+    if not drawn:
+        return Chart(
+            "compare-history",
+            title,
+            None,
+            headers,
+            table,
+            "None of these models has a dated price that can be converted yet.",
+            table_note=note,
+        )
+    drawn.sort(key=lambda point: point[0])
+    figure = finish(
+        figure,
+        yaxis=price_axis(currency),
+        xaxis={
+            "type": "date",
+            "title": {"text": "Price date"},
+            "range": padded_range([Dated(point[0]) for point in drawn]),
+            "automargin": True,
+        },
+        height=420,
+        narrow={"height": 380},
+    )
+    return Chart("compare-history", title, figure, headers, table, table_note=note)
+
+
+@dataclass
+class Dated:
+    """A date for ``padded_range``, which reads ``.date``."""
+
+    date: datetime.date

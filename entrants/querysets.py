@@ -11,6 +11,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -271,6 +272,60 @@ class VehicleModelQuerySet(QuerySet):
                 queryset=partnership.objects.for_list().order_by(*partnership._meta.ordering, "pk"),
             ),
             "aliases",
+        )
+
+    def for_compare(self):
+        """The models with what the comparison shows: maker and price count, how many
+        sightings and imports each has, and, one prefetch each whatever their number, the
+        latest price in each market (``latest_prices``), the latest sighting and the latest
+        import (``latest_sightings``) and the partnerships (``compared_partnerships``), each
+        with its sources. Undated rows count as older than every dated one."""
+        price = related_model(self.model, "prices")
+        sighting = related_model(self.model, "sightings")
+        partnership = related_model(self.model, "partnerships")
+        newest = (F("date").desc(nulls_last=True), "-pk")
+        latest_price = (
+            price.objects.filter(vehicle_model=OuterRef("vehicle_model"), market=OuterRef("market"))
+            .order_by(*newest)
+            .values("pk")[:1]
+        )
+        latest_sighting = (
+            sighting.objects.filter(vehicle_model=OuterRef("vehicle_model"), kind=OuterRef("kind"))
+            .order_by(*newest)
+            .values("pk")[:1]
+        )
+        kind = sighting.Kind
+        return (
+            self.with_price_count()
+            .annotate(
+                sighting_count=count_of(
+                    sighting.objects.filter(kind=kind.SIGHTED), "vehicle_model"
+                ),
+                import_count=count_of(sighting.objects.filter(kind=kind.IMPORTED), "vehicle_model"),
+            )
+            .prefetch_related(
+                Prefetch(
+                    "prices",
+                    queryset=price.objects.for_list()
+                    .filter(pk=Subquery(latest_price))
+                    .order_by("market", "pk"),
+                    to_attr="latest_prices",
+                ),
+                Prefetch(
+                    "sightings",
+                    queryset=sighting.objects.for_list()
+                    .filter(pk=Subquery(latest_sighting))
+                    .order_by("kind", "pk"),
+                    to_attr="latest_sightings",
+                ),
+                Prefetch(
+                    "partnerships",
+                    queryset=partnership.objects.for_list().order_by(
+                        *partnership._meta.ordering, "pk"
+                    ),
+                    to_attr="compared_partnerships",
+                ),
+            )
         )
 
     def variants_of(self, vehicle_model):

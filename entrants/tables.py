@@ -194,6 +194,9 @@ class CompanyTable(TrackerTable):
 
 
 class ModelTable(TrackerTable):
+    # A box per row that the list's "Compare selected" form (``form="compare-form"``) sends
+    # to /compare/ as ``model``.
+    compare = tables.Column("Compare", accessor="pk", orderable=False, empty_values=())
     model = tables.Column(
         "Model",
         accessor="pk",
@@ -252,6 +255,14 @@ class ModelTable(TrackerTable):
 
     def render_model(self, record):
         return str(record)
+
+    def render_compare(self, record):
+        return format_html(
+            '<input type="checkbox" name="model" value="{}" form="compare-form"'
+            ' aria-label="Compare {}">',
+            record.slug,
+            record,
+        )
 
     def render_maker(self, value):
         return value.name

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.urls.converters import StringConverter
 
-from entrants import download_views, feeds, views
+from entrants import compare_views, download_views, feeds, views
 from entrants.access import analyst_page
 from entrants.cache import versioned_page
 from entrants.search import views as search_views
@@ -17,11 +17,12 @@ class SlugConverter(StringConverter):
 register_converter(SlugConverter, "tracker_slug")
 
 
-def page(view, parameters=None, machine=False):
+def page(view, parameters=None, machine=False, ordered=()):
     """An analyst page: read-only, public unless configured otherwise, cached by data version
-    (``parameters``: the query parameters it reads; a class-based list names its own).
+    (``parameters``: the query parameters it reads; a class-based list names its own;
+    ``ordered``: those whose values' order matters, ``versioned_page``).
     ``machine``: a feed or a file, read by programs (``analyst_page``)."""
-    return analyst_page(versioned_page(view, parameters), machine=machine)
+    return analyst_page(versioned_page(view, parameters, ordered), machine=machine)
 
 
 app_name = "entrants"
@@ -76,6 +77,15 @@ urlpatterns = [
     path("people/<tracker_slug:slug>/", page(views.person_detail), name="person_detail"),
     path("search/", page(search_views.search, ["q"]), name="search"),
     path("rates/", page(views.RateListView.as_view()), name="rate_list"),
+    path(
+        "compare/",
+        page(
+            compare_views.compare_page,
+            compare_views.COMPARE_PARAMETERS,
+            ordered=compare_views.ORDERED_PARAMETERS,
+        ),
+        name="compare",
+    ),
     path("convert/", page(views.convert, views.CONVERT_PARAMETERS), name="convert"),
     path("changes/", page(views.recent_changes, views.CHANGES_PARAMETERS), name="changes"),
     path("changes/feed/", page(feeds.ChangesFeed(), ["kind"], machine=True), name="changes_feed"),

@@ -21,6 +21,7 @@ from entrants.conversions import (
     conversion,
     convert_lowest_prices,
     convert_prices,
+    convert_series,
     sort_by_amount,
     within,
 )
@@ -109,6 +110,7 @@ class ListPage(View):
     default_sort = ""
     uses_currency = False
     amount_range = ()  # the (low, high) filters on the converted amount
+    selectable = False  # rows have a box to tick for /compare/ (the table's "compare" column)
     template_name = "entrants/list.html"
 
     @classmethod
@@ -207,6 +209,7 @@ class ListPage(View):
             "coverage": self.get_coverage(filterset.qs),
             "querystring": querystring_without(request.GET, "page", "format"),
             "headers": column_headers(table, request.GET, params.sort, self.sortable()),
+            "selectable": self.selectable,
         }
         return render_page(request, self.template_name, context)
 
@@ -313,6 +316,7 @@ class ModelListView(ListPage):
     default_sort = "model"
     uses_currency = True
     amount_range = ("price_min", "price_max")
+    selectable = True
     facets = (
         Facet(
             "stage_in_pakistan",
@@ -505,13 +509,7 @@ def model_detail(request, slug):
 
 
 def price_history_chart(vehicle_model, rates, params):
-    series = selectors.price_series(vehicle_model)
-    convert = rates.convert_at
-    for price in series.rows:
-        price.converted = conversion(price, rates, params.currency, params.at)
-    for day in series.daily or ():
-        day.converted_low = convert(day.low, day.currency, params.currency, params.at, day.date)
-        day.converted_high = convert(day.high, day.currency, params.currency, params.at, day.date)
+    series = convert_series(selectors.price_series(vehicle_model), rates, params)
     return price_history(vehicle_model, series, params.currency, params.at_label)
 
 

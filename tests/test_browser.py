@@ -698,3 +698,55 @@ def test_a_search_from_the_navigation_on_a_390_px_phone(open_page, site):
     violations = [describe("/search/", v) for v in axe_violations(phone)]
     assert violations == []
     assert phone.problems == []
+
+
+def test_the_comparison_fits_a_390_px_phone_draws_its_chart_and_is_axe_clean(open_page, site):
+    """/compare/ on a phone: the page does not scroll sideways (the table scrolls in its own
+    box, the attribute names staying at its left), both models' names and prices can be
+    scrolled to, the price-history chart is drawn, and axe-core finds nothing."""
+    phone = open_page(viewport=NARROW_PHONE, is_mobile=True)
+    phone.goto(f"{site}/compare/?model=xiaomi-su7&model=byd-seal")
+    wait_for_charts(phone, 1)
+    assert phone.locator("#compare-history .chart-plot svg.main-svg").count() >= 1
+    assert phone.locator("#compare-history .legend").text_content().count("SU7") >= 1
+    overflow = phone.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"/compare/ scrolls sideways by {overflow}px at 390 px"
+    box = phone.locator(".compare-wrap")
+    assert box.evaluate("box => box.scrollWidth > box.clientWidth")  # it scrolls in itself
+    for name, price in (("Xiaomi SU7", "CNY 215,900"), ("BYD Seal", "CNY 289,800")):
+        header = phone.locator("table.compare thead th", has_text=name)
+        cell = phone.locator("table.compare td", has_text=price)
+        for element in (header, cell):
+            element.scroll_into_view_if_needed()
+            assert element.is_visible(), name
+            area = element.bounding_box()
+            assert area["x"] >= 0 and area["x"] < NARROW_PHONE["width"], name
+    # Scrolled to the last model, the attribute names are still in view at the left.
+    label = phone.locator("table.compare th[scope=row]", has_text="Range")
+    assert abs(label.bounding_box()["x"] - box.bounding_box()["x"]) <= 2
+    violations = [describe("/compare/ (phone)", v) for v in axe_violations(phone)]
+    assert violations == []
+    phone.screenshot(path=SCREENSHOTS / "compare-phone.png", full_page=True)
+    assert phone.problems == []
+
+
+def test_the_comparison_adds_and_removes_models_with_its_form_and_links(page, site):
+    page.goto(f"{site}/models/xiaomi-su7/")
+    page.click("text=Compare with…")
+    page.wait_for_url("**/compare/?model=xiaomi-su7**")
+    assert "Add another model to compare with Xiaomi SU7" in page.locator("main").inner_text()
+    page.select_option("#compare-add-model", "byd-seal")
+    page.click("text=Add to the comparison")
+    page.wait_for_url("**/compare/?model=xiaomi-su7&model=byd-seal&currency=PKR")
+    wait_for_charts(page, 1)
+    page.select_option("form.currency-switch select[name=currency]", "USD")
+    page.wait_for_url("**currency=USD**")
+    assert "USD 30,432" in page.locator("table.compare").inner_text()  # 215,900 ÷ 7.0946
+    page.click("a.remove >> text=Remove BYD Seal")
+    page.wait_for_url("**/compare/?model=xiaomi-su7&currency=USD**")
+    assert page.locator("table.compare thead th").count() == 1
+    violations = [describe("/compare/", v) for v in axe_violations(page)]
+    assert violations == []
+    assert page.problems == []

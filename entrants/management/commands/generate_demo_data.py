@@ -124,8 +124,9 @@ def index_search(progress):
     def advance(kind, done, total):
         if kind.name not in bars:
             bars[kind.name] = progress(f"Index {kind.name}", total)
-        bars[kind.name].advance(done - bars[kind.name].done)
+        bar = bars[kind.name]
+        bar.advance(done - bar.done)
+        if done == total:
+            bar.close()
 
     rebuild_search_index(advance)
-    for bar in bars.values():
-        bar.close()

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from entrants import gazetteer
 from entrants.history import REFERENCE_DATA, FirstVersions, change_reason
-from entrants.models import ReferenceDataLoad
+from entrants.models import Place, ReferenceDataLoad, Sighting
 from entrants.rates import RateSourceError, curated
 from entrants.rates.store import store
 
@@ -61,7 +62,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, **options):
         files = fixture_files()
-        digest = checksum(files + rate_files())
+        digest = checksum(files + rate_files() + [gazetteer.EXTRA_PLACES_FILE])
         last = ReferenceDataLoad.objects.order_by("-loaded_at").first()
         if last and last.checksum == digest and not force:
             loaded_at = timezone.localtime(last.loaded_at)
@@ -84,6 +85,7 @@ class Command(BaseCommand):
                 call_command(loader, *[str(path) for path in files], verbosity=options["verbosity"])
             first_versions.write(REFERENCE_DATA)
             count = loader.loaded_object_count
+            self.locate_sightings()
             if rate_files():
                 try:
                     rates = store(curated.fetch(), reason=REFERENCE_DATA)
@@ -93,3 +95,16 @@ class Command(BaseCommand):
                 count += rates.total
             ReferenceDataLoad.objects.create(checksum=digest, object_count=count)
         self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({records(count)})."))
+
+    def locate_sightings(self):
+        """Store the gazetteer's places (fixtures/places.csv among them) and put the sightings
+        loaded on the map by their city; say which cities the gazetteer lacks."""
+        gazetteer.sync_places(Place)
+        missing = gazetteer.locate_sightings(Sighting, Place)
+        if missing:
+            self.stdout.write(
+                self.style.WARNING(
+                    "Cities not in the gazetteer (their sightings stay off the map): "
+                    + ", ".join(missing)
+                )
+            )

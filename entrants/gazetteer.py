@@ -187,12 +187,16 @@ def sync_places(place_model):
 
 
 def place_for(entry, place_model):
-    """Return the ``Place`` row of a gazetteer entry, made if it is a city not yet stored."""
+    """Return the ``Place`` row of a gazetteer entry, made if it is not stored yet (a city
+    abroad, or any entry once a test has emptied the table)."""
     if entry.geoname_id is None:
-        return place_model.objects.filter(geoname_id=None, name=entry.name).first()
-    place, _ = place_model.objects.get_or_create(
-        geoname_id=entry.geoname_id, defaults=entry.place_fields()
-    )
+        place, _ = place_model.objects.get_or_create(
+            geoname_id=None, name=entry.name, defaults=entry.place_fields()
+        )
+    else:
+        place, _ = place_model.objects.get_or_create(
+            geoname_id=entry.geoname_id, defaults=entry.place_fields()
+        )
     return place
 
 
@@ -203,7 +207,5 @@ def locate_sightings(sighting_model, place_model):
     cities = set(unlocated.values_list("city", flat=True).distinct())
     found, missing = match_cities(cities)
     for city, entry in found.items():
-        place = place_for(entry, place_model)
-        if place is not None:
-            unlocated.filter(city=city).update(location=place)
+        unlocated.filter(city=city).update(location=place_for(entry, place_model))
     return missing

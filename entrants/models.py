@@ -711,7 +711,7 @@ class Partnership(Fact):
             raise ValidationError({"ended_on": error})
 
 
-class Place(models.Model):
+class Place(TimestampedModel):
     """A place on the map: a GeoNames city from the gazetteer, or an extra place it lacks
     (fixtures/places.csv), with its coordinates and where they come from (entrants.gazetteer)."""
 

@@ -813,7 +813,10 @@ class Sighting(Fact):
             dated=["claim_status", "vehicle_model"],
             plain=["place", "city", "quantity", "kind"],
             case_insensitive=["city"],
-        )
+        ) + [
+            # The map counts sightings per place from this index alone (entrants.sighting_map).
+            models.Index(fields=["location", "kind", "date", "quantity"], name="sighting_map"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="imported") | Q(importer__isnull=True),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from entrants import gazetteer
 from entrants.admin.ranking import BestMatchFirst
+from entrants.forms import ConcurrencyCheckedForm
 from entrants.models import Place
 from entrants.newsdesk.duplicates import DuplicateWarningForm
 
@@ -77,6 +78,7 @@ class NotInGazetteerFilter(admin.SimpleListFilter):
 class PlaceAdmin(BestMatchFirst, admin.ModelAdmin):
     """The gazetteer's places; a GeoNames city's coordinates are GeoNames' own."""
 
+    form = ConcurrencyCheckedForm
     list_display = ["name", "country", "latitude", "longitude", "population", "source_url"]
     list_filter = ["country"]
     search_fields = ["name"]

@@ -3,12 +3,14 @@ series of fixtures/rates/*.csv) unless this exact set has been loaded already; e
 loaded that has no history yet gets its first version, "Loaded from reference data"."""
 
 import hashlib
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.commands import loaddata
 from django.db import transaction
+from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -34,6 +36,22 @@ def fixture_files():
 def rate_files():
     """Return the curated rate series (CSV, with the sentence that states each rate)."""
     return curated.default_files()
+
+
+def locate(sender, instance, raw=False, **kwargs):
+    """Put a sighting ``loaddata`` saves (raw: ``Sighting.save`` does not run) on the map, so
+    that its first version, written from the loaded instance, has its place too."""
+    if raw and instance.city and instance.location_id is None:
+        instance.locate()
+
+
+@contextmanager
+def locating_sightings():
+    pre_save.connect(locate, sender=Sighting, weak=False)
+    try:
+        yield
+    finally:
+        pre_save.disconnect(locate, sender=Sighting)
 
 
 def checksum(files):
@@ -81,7 +99,12 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             loader = loaddata.Command(stdout=self.stdout)
-            with FirstVersions() as first_versions, change_reason(REFERENCE_DATA):
+            gazetteer.sync_places(Place)
+            with (
+                FirstVersions() as first_versions,
+                change_reason(REFERENCE_DATA),
+                locating_sightings(),
+            ):
                 call_command(loader, *[str(path) for path in files], verbosity=options["verbosity"])
             first_versions.write(REFERENCE_DATA)
             count = loader.loaded_object_count
@@ -97,9 +120,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({records(count)})."))
 
     def locate_sightings(self):
-        """Store the gazetteer's places (fixtures/places.csv among them) and put the sightings
-        loaded on the map by their city; say which cities the gazetteer lacks."""
-        gazetteer.sync_places(Place)
+        """Put the sightings still off the map (loaded before the map existed) on it by their
+        city; say which cities the gazetteer lacks."""
         missing = gazetteer.locate_sightings(Sighting, Place)
         if missing:
             self.stdout.write(

@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from entrants import gazetteer
 from entrants.dates import DatePrecision, truncate_date
 from entrants.models import (
     ClaimStatus,
@@ -39,6 +40,7 @@ from entrants.models import (
     NewsItem,
     Partnership,
     Person,
+    Place,
     PricePoint,
     ReferenceDataLoad,
     Sighting,
@@ -875,6 +877,9 @@ class DemoData:
         """Sightings: Zipf-skewed cities and models, a third with no known quantity."""
         rng = self.rng
         reporters = self.locals
+        # The map's place of each city, from the gazetteer (no draw: the rows stay the same).
+        found, _ = gazetteer.match_cities(CITY.population)
+        locations = {city: gazetteer.place_for(entry, Place).pk for city, entry in found.items()}
 
         def build():
             news_index, topic = self.pick_news_and_model()
@@ -884,6 +889,7 @@ class DemoData:
                 vehicle_model_id=self.models[topic].pk,
                 place=place,
                 city=city,
+                location_id=locations.get(city),
                 quantity=None if rng.random() < 0.35 else QUANTITY(rng),
                 reported_by_id=rng.choice(reporters).pk if rng.random() < 0.1 else None,
                 **self.fact_fields(news_index),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from entrants import querysets
+from entrants import gazetteer, querysets
 from entrants.amounts import AmountFormField
 from entrants.dates import DatePrecision, format_partial_date, partial_date_error
 
@@ -711,6 +711,42 @@ class Partnership(Fact):
             raise ValidationError({"ended_on": error})
 
 
+class Place(TimestampedModel):
+    """A place on the map: a GeoNames city from the gazetteer, or an extra place it lacks
+    (fixtures/places.csv), with its coordinates and where they come from (entrants.gazetteer)."""
+
+    name = models.CharField(max_length=200)
+    country = CountryField()
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    geoname_id = models.PositiveIntegerField(
+        null=True, blank=True, unique=True, help_text=_("Empty for an extra place.")
+    )
+    population = models.PositiveBigIntegerField(null=True, blank=True)
+    source_url = models.URLField(
+        max_length=300, help_text=_("Where the coordinates come from (GeoNames, or a page).")
+    )
+
+    class Meta:
+        ordering = ["name", "country"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(geoname_id__isnull=True),
+                name="place_extra_name_unique",
+            ),
+            models.CheckConstraint(condition=~Q(source_url=""), name="place_has_source"),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90)
+                & Q(longitude__gte=-180, longitude__lte=180),
+                name="place_coordinates_on_earth",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}, {self.country.name}" if self.country else self.name
+
+
 class Sighting(Fact):
     """Units of a vehicle model seen in Pakistan (the SU7 Max at Karachi port), or imported
     into it (Air Link imported two SU7s): ``kind`` says which."""
@@ -744,6 +780,15 @@ class Sighting(Fact):
         help_text=_("e.g. Karachi port, a showroom; leave empty when the report does not say."),
     )
     city = models.CharField(max_length=100, blank=True)
+    location = models.ForeignKey(
+        Place,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sightings",
+        verbose_name=_("city on the map"),
+        help_text=_("The city in the gazetteer (GeoNames, and the extra places the news names)."),
+    )
     quantity = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -768,7 +813,10 @@ class Sighting(Fact):
             dated=["claim_status", "vehicle_model"],
             plain=["place", "city", "quantity", "kind"],
             case_insensitive=["city"],
-        )
+        ) + [
+            # The map counts sightings per place from this index alone (entrants.sighting_map).
+            models.Index(fields=["location", "kind", "date", "quantity"], name="sighting_map"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="imported") | Q(importer__isnull=True),
@@ -792,10 +840,17 @@ class Sighting(Fact):
         return f"{self.vehicle_model} {self.where} ({self.date_display})"
 
     def save(self, *args, **kwargs):
+        if self.city and self.location_id is None:
+            self.locate()
         stored = type(self).objects.filter(pk=self.pk).values_list(*self.STAGE_FIELDS).first()
         super().save(*args, **kwargs)
         if stored != tuple(getattr(self, name) for name in self.STAGE_FIELDS):
             self.advance_model_stage()  # new, or its kind, model or status changed
+
+    def locate(self):
+        """Put the sighting on the map: the gazetteer's place of its city, if it has one."""
+        entry = gazetteer.match(self.city)
+        self.location = gazetteer.place_for(entry, Place) if entry else None
 
     @property
     def where(self):

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.urls.converters import StringConverter
 
-from entrants import compare_views, download_views, feeds, views
+from entrants import compare_views, download_views, feeds, map_views, views
 from entrants.access import analyst_page
 from entrants.cache import versioned_page
 from entrants.search import views as search_views
@@ -61,6 +61,11 @@ urlpatterns = [
         name="partnership_detail",
     ),
     path("sightings/", page(views.SightingListView.as_view()), name="sighting_list"),
+    path(
+        "sightings/map/",
+        page(map_views.sighting_map, map_views.MAP_PARAMETERS),
+        name="sighting_map",
+    ),
     path("sightings/<uuid:uuid>/", page(views.sighting_detail), name="sighting_detail"),
     path("prices/", page(views.PriceListView.as_view()), name="price_list"),
     path(

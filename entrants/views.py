@@ -13,6 +13,7 @@ from django.core.paginator import EmptyPage
 from django.db.models import F
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views import View
 
@@ -56,6 +57,7 @@ from entrants.paginators import BoundedPaginator
 from entrants.params import DISPLAY_CURRENCIES, ChangesForm, ConvertForm, Params
 from entrants.price_history_chart import price_history
 from entrants.rate_coverage import rate_coverage
+from entrants.sighting_map import map_charts, map_points
 
 # The parameters every list reads besides its filters, and those of the pages with a
 # currency switch; the page cache stores only pages whose parameters are all known.
@@ -111,6 +113,7 @@ class ListPage(View):
     uses_currency = False
     amount_range = ()  # the (low, high) filters on the converted amount
     selectable = False  # rows have a box to tick for /compare/ (the table's "compare" column)
+    map_url = ""  # the URL name of the map of the same rows, if the list has one
     template_name = "entrants/list.html"
 
     @classmethod
@@ -208,10 +211,18 @@ class ListPage(View):
             "chart": self.get_chart(records, params, filterset.qs),
             "coverage": self.get_coverage(filterset.qs),
             "querystring": querystring_without(request.GET, "page", "format"),
+            "map_href": self.map_href(request),
             "headers": column_headers(table, request.GET, params.sort, self.sortable()),
             "selectable": self.selectable,
         }
         return render_page(request, self.template_name, context)
+
+    def map_href(self, request):
+        """Return the link to the map of the same rows (the filters kept), or ""."""
+        if not self.map_url:
+            return ""
+        query = querystring_without(request.GET, "page", "format", "sort")
+        return reverse(self.map_url) + (f"?{query}" if query else "")
 
     def paginate(self, rows, number, total):
         return paginate(rows, number, total, PAGE_SIZE)
@@ -361,6 +372,7 @@ class SightingListView(ListPage):
     filterset_class = SightingFilterSet
     default_sort = "-date"
     facets = (Facet("city", "city", "City"), MAKER_FACET, CLAIM_FACET)
+    map_url = "entrants:sighting_map"
 
     def get_queryset(self):
         return Sighting.objects.for_list()
@@ -648,6 +660,7 @@ def home(request):
             "overview_prices": OVERVIEW_PRICES,
             "overview_events": OVERVIEW_EVENTS,
             "rate_chart": rate_chart.stored_rate_history(),
+            "map_chart": map_charts(map_points(Sighting.objects.all()), "overview-map", 380)[0],
             "unconvertible": selectors.unconvertible_prices(rates, DISPLAY_CURRENCIES),
         },
     )

@@ -21,6 +21,7 @@ from entrants.models import (
     NewsItem,
     Partnership,
     Person,
+    Place,
     PricePoint,
     Sighting,
     StatedConversion,
@@ -128,6 +129,19 @@ class PartnershipFactory(FactFactory):
     kind = Partnership.Kind.ASSEMBLY
     scope = factory.Sequence(lambda n: f"Local assembly of electric cars, deal {n}")
     status = Partnership.Status.REPORTED
+
+
+class PlaceFactory(DjangoModelFactory):
+    """An extra place (not a GeoNames city), as fixtures/places.csv lists them."""
+
+    class Meta:
+        model = Place
+
+    name = factory.Sequence(lambda n: f"Dry port {n}")
+    country = "PK"
+    latitude = Decimal("24.835000")
+    longitude = Decimal("66.982000")
+    source_url = factory.Sequence(lambda n: f"https://en.wikipedia.org/wiki/Dry_port_{n}")
 
 
 class SightingFactory(FactFactory):

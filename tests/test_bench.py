@@ -32,7 +32,7 @@ EXPECTED_ROWS = (
     }
     | {
         (f"django {workload}", variant)
-        for workload in ("search", "search-fuzzy")
+        for workload in ("sightings-map", "search", "search-fuzzy")
         for variant in ("cold", "warm")
     }
     | {

@@ -749,4 +749,62 @@ def test_the_comparison_adds_and_removes_models_with_its_form_and_links(page, si
     assert page.locator("table.compare thead th").count() == 1
     violations = [describe("/compare/", v) for v in axe_violations(page)]
     assert violations == []
+
+
+def test_the_sightings_map_draws_karachi_from_this_site_alone_and_fits_a_phone(open_page, site):
+    """The map of sightings draws an SVG map of Pakistan with its markers (the SU7 Max seen at
+    Karachi port, from the reference data) with Plotly's geo bundle and outlines from the
+    tracker's own static files: no request leaves the site. At 390 px it fits the screen, its
+    table stacks, and axe-core finds nothing serious."""
+    SightingFactory(city="Dubai", place="Dubai Mall")  # abroad: the map of the world
+    desktop, phone = open_page(), open_page(viewport=NARROW_PHONE, is_mobile=True)
+    hosts = []
+    for page in (desktop, phone):
+        page.on("request", lambda request: hosts.append(urlsplit(request.url).netloc))
+    desktop.goto(f"{site}/sightings/map/")
+    wait_for_charts(desktop, 2)
+    plot = desktop.locator("#sighting-map .chart-plot")
+    assert plot.locator(".geo .layer.countries path").count() >= 1  # the outlines drawn
+    markers = plot.locator(".scattergeo path.point")
+    assert markers.count() >= 2  # Karachi, Lahore
+    markers.first.hover(force=True)
+    hover = desktop.locator("#sighting-map .hoverlayer")
+    hover.wait_for(state="attached")
+    assert "Karachi, Pakistan" in hover.text_content()
+    assert "Latest: Xiaomi SU7 Max at Karachi port" in hover.text_content()
+    world = desktop.locator("#sighting-map-abroad .chart-plot")
+    assert world.locator(".scattergeo path.point").count() == 1
+    found = [describe("/sightings/map/", violation) for violation in axe_violations(desktop)]
+
+    phone.goto(f"{site}/sightings/map/?status=reported")
+    wait_for_charts(phone, 1)
+    overflow = phone.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"/sightings/map/ scrolls sideways by {overflow}px at 390 px"
+    box = phone.locator("#sighting-map .chart-plot").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= NARROW_PHONE["width"]
+    assert box["width"] >= NARROW_PHONE["width"] * 0.75, box
+    assert phone.locator("#sighting-map .modebar").count() == 0  # the page scrolls under a thumb
+    assert phone.locator("table.map-points td[data-label='Place']").first.is_visible()
+    found += [describe("/sightings/map/ (phone)", v) for v in axe_violations(phone)]
+    serious = [line for line in found if "(serious)" in line or "(critical)" in line]
+    assert not serious, "axe-core (WCAG 2.1 A/AA) found:\n" + "\n".join(found)
+
+    assert set(hosts) == {urlsplit(site).netloc}, f"requests to other hosts: {set(hosts)}"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=SCREENSHOTS / "sightings-map-phone.png")
+    assert desktop.problems + phone.problems == []
+
+
+def test_the_overview_draws_its_small_map_beside_its_other_charts(page, site):
+    """The overview loads the geo bundle for its map and the basic one for its bar and line
+    charts: both draw."""
+    hosts = []
+    page.on("request", lambda request: hosts.append(urlsplit(request.url).netloc))
+    page.goto(f"{site}/")
+    wait_for_charts(page, 4)
+    assert page.locator("#overview-map .scattergeo path.point").count() >= 1
+    assert page.locator("#price-chart .bars path").count() >= 1
+    assert set(hosts) == {urlsplit(site).netloc}
     assert page.problems == []

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from entrants.admin.imports import AllOrNothingImportMixin
+from entrants.admin.places import NotInGazetteerFilter, SightingForm
 from entrants.admin.ranking import BestMatchFirst
 from entrants.admin.tracked import ReadableFiltersMixin, TrackedAdmin, missing_record
 from entrants.forms import ConcurrencyCheckedForm, ConcurrencyCheckedInlineFormSet
@@ -66,17 +67,18 @@ class FactInline(admin.StackedInline):
 
 class SightingInline(FactInline):
     model = Sighting
-    form = DuplicateWarningForm
+    form = SightingForm
     autocomplete_fields = [
         "vehicle_model",
         "importer",
         "reported_by",
+        "location",
         *FactInline.autocomplete_fields,
     ]
     fields = [
         ("vehicle_model", "kind", "claim_status"),
         ("quantity", "importer"),
-        ("place", "city"),
+        ("place", "city", "location"),
         ("date", "date_precision"),
         "reported_by",
         "other_sources",
@@ -422,7 +424,13 @@ class SightingAdmin(FactAdmin):
         "source",
     ]
     list_select_related = ["vehicle_model__maker", "source__publisher", "importer"]
-    list_filter = ["kind", "city", *FactAdmin.list_filter, "vehicle_model__maker"]
+    list_filter = [
+        "kind",
+        NotInGazetteerFilter,
+        "city",
+        *FactAdmin.list_filter,
+        "vehicle_model__maker",
+    ]
     search_fields = [
         "place",
         "city",
@@ -435,9 +443,10 @@ class SightingAdmin(FactAdmin):
         "vehicle_model",
         "importer",
         "reported_by",
+        "location",
         *FactAdmin.autocomplete_fields,
     ]
-    form = DuplicateWarningForm
+    form = SightingForm
 
     @admin.display(description=_("quantity"), ordering="quantity")
     def quantity_display(self, obj):

@@ -47,7 +47,7 @@ def run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("entrants", "0011_undated_news_placeless_sightings_imports"),
+        ("entrants", "0012_places"),
     ]
 
     operations = [

@@ -17,15 +17,24 @@
     return result;
   }
 
+  // A map (data-plotly="geo") is drawn by the geo bundle: on a page that also loads the basic
+  // bundle for its other charts, plotly-geo-alias.js keeps the geo one as PlotlyGeo. Its
+  // outlines come from the tracker's static files (data-topojson-url), never Plotly's CDN.
+  function plotlyFor(container) {
+    return (container.dataset.plotly === "geo" && window.PlotlyGeo) || window.Plotly;
+  }
+
   function draw(container, figure, narrow) {
     var layout = narrow ? merged(figure.layout, figure.narrow) : figure.layout || {};
     container.dataset.narrow = String(narrow);
-    return Plotly.react(container, figure.data, layout, {
+    var config = {
       responsive: true,
       displaylogo: false,
       displayModeBar: narrow ? false : "hover",
       modeBarButtonsToRemove: ["select2d", "lasso2d"],
-    }).then(function () {
+    };
+    if (container.dataset.topojsonUrl) { config.topojsonURL = container.dataset.topojsonUrl; }
+    return plotlyFor(container).react(container, figure.data, layout, config).then(function () {
       // The drawing is for the eye; screen readers get the same data from the table below it.
       // Only the drawing is hidden: the tool bar's buttons (zoom, download) stay reachable, and
       // a hidden element must not hold anything that takes the focus.
@@ -38,7 +47,7 @@
 
   function start(container) {
     var source = document.getElementById(container.dataset.figure);
-    if (!source || typeof Plotly === "undefined") { return; }
+    if (!source || !plotlyFor(container)) { return; }
     var figure = JSON.parse(source.textContent);
     var isNarrow = function () { return container.clientWidth < NARROW_WIDTH; };
     draw(container, figure, isNarrow());

@@ -3,17 +3,20 @@ series of fixtures/rates/*.csv) unless this exact set has been loaded already; e
 loaded that has no history yet gets its first version, "Loaded from reference data"."""
 
 import hashlib
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.commands import loaddata
 from django.db import transaction
+from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from entrants import gazetteer
 from entrants.history import REFERENCE_DATA, FirstVersions, change_reason
-from entrants.models import ReferenceDataLoad
+from entrants.models import Place, ReferenceDataLoad, Sighting
 from entrants.rates import RateSourceError, curated
 from entrants.rates.store import store
 from entrants.search import index as search_index
@@ -34,6 +37,22 @@ def fixture_files():
 def rate_files():
     """Return the curated rate series (CSV, with the sentence that states each rate)."""
     return curated.default_files()
+
+
+def locate(sender, instance, raw=False, **kwargs):
+    """Put a sighting ``loaddata`` saves (raw: ``Sighting.save`` does not run) on the map, so
+    that its first version, written from the loaded instance, has its place too."""
+    if raw and instance.city and instance.location_id is None:
+        instance.locate()
+
+
+@contextmanager
+def locating_sightings():
+    pre_save.connect(locate, sender=Sighting, weak=False)
+    try:
+        yield
+    finally:
+        pre_save.disconnect(locate, sender=Sighting)
 
 
 def checksum(files):
@@ -62,7 +81,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, **options):
         files = fixture_files()
-        digest = checksum(files + rate_files())
+        digest = checksum(files + rate_files() + [gazetteer.EXTRA_PLACES_FILE])
         last = ReferenceDataLoad.objects.order_by("-loaded_at").first()
         if last and last.checksum == digest and not force:
             loaded_at = timezone.localtime(last.loaded_at)
@@ -81,14 +100,17 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             loader = loaddata.Command(stdout=self.stdout)
+            gazetteer.sync_places(Place)
             with (
                 FirstVersions() as first_versions,
                 change_reason(REFERENCE_DATA),
+                locating_sightings(),
                 search_index.deferred(),
             ):
                 call_command(loader, *[str(path) for path in files], verbosity=options["verbosity"])
             first_versions.write(REFERENCE_DATA)
             count = loader.loaded_object_count
+            self.locate_sightings()
             if rate_files():
                 try:
                     rates = store(curated.fetch(), reason=REFERENCE_DATA)
@@ -98,3 +120,15 @@ class Command(BaseCommand):
                 count += rates.total
             ReferenceDataLoad.objects.create(checksum=digest, object_count=count)
         self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({records(count)})."))
+
+    def locate_sightings(self):
+        """Put the sightings still off the map (loaded before the map existed) on it by their
+        city; say which cities the gazetteer lacks."""
+        missing = gazetteer.locate_sightings(Sighting, Place)
+        if missing:
+            self.stdout.write(
+                self.style.WARNING(
+                    "Cities not in the gazetteer (their sightings stay off the map): "
+                    + ", ".join(missing)
+                )
+            )

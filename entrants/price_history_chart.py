@@ -103,17 +103,22 @@ def nothing_drawn(title, series, headers, table_rows, omitted, table_note=""):
     )
 
 
+def date_axis(dated):
+    """The x axis of a price history: price dates, padded around ``dated``."""
+    return {
+        "type": "date",
+        "title": {"text": "Price date"},
+        "range": padded_range(dated),
+        "automargin": True,
+    }
+
+
 def history_chart(figure, title, currency, dated, headers, table_rows, table_note, omitted):
     """Finish a price history's figure (price axis from zero, dates padded around ``dated``)."""
     figure = finish(
         figure,
         yaxis=price_axis(currency),
-        xaxis={
-            "type": "date",
-            "title": {"text": "Price date"},
-            "range": padded_range(dated),
-            "automargin": True,
-        },
+        xaxis=date_axis(dated),
         height=380,
         narrow={"height": 360},
     )
@@ -345,12 +350,7 @@ def compared_histories(histories, currency, at_label):
     figure = finish(
         figure,
         yaxis=price_axis(currency),
-        xaxis={
-            "type": "date",
-            "title": {"text": "Price date"},
-            "range": padded_range([Dated(point[0]) for point in drawn]),
-            "automargin": True,
-        },
+        xaxis=date_axis([Dated(point[0]) for point in drawn]),
         height=420,
         narrow={"height": 380},
     )

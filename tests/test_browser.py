@@ -176,13 +176,13 @@ def test_model_page_chart_switches_currency(page, site):
 
 def test_filter_form_round_trips_through_the_url(page, site):
     page.goto(f"{site}/sightings/")
-    page.fill("input[name=q]", "karachi")
+    page.fill(".filter-form input[name=q]", "karachi")
     page.click("text=Apply filters")
     page.wait_for_url("**q=karachi**")
     assert "Xiaomi SU7 Max" in page.locator("table.data").inner_text()
     # The permalink restores the same form and rows.
     page.goto(page.url)
-    assert page.input_value("input[name=q]") == "karachi"
+    assert page.input_value(".filter-form input[name=q]") == "karachi"
     assert page.locator("table.data tbody tr").count() == 1
     assert page.problems == []
 
@@ -577,11 +577,11 @@ def test_a_filter_permalink_carries_only_the_filters_set(page, site):
     narrows as one types and keeps the ticked choice first after the reload."""
     page.goto(f"{site}/sightings/")
     page.fill("#id_city", "karachi")
-    page.click("button[type=submit]")
+    page.click(".filter-form button[type=submit]")
     page.wait_for_url("**city=karachi**")
     assert page.url.split("?", 1)[1] == "city=karachi"
     page.go_back()
-    assert page.locator("input[name=q]").is_enabled()
+    assert page.locator(".filter-form input[name=q]").is_enabled()
     model = page.locator("fieldset", has_text="Model")
     # The long list is folded until opened; nothing in it is ticked yet.
     assert not model.locator(".checklist").is_visible()
@@ -592,7 +592,7 @@ def test_a_filter_permalink_carries_only_the_filters_set(page, site):
     assert choice.is_visible()
     assert model.locator("label:visible").count() < model.locator("label").count()
     choice.click()
-    page.click("button[type=submit]")
+    page.click(".filter-form button[type=submit]")
     page.wait_for_url("**model=xiaomi-su7-max**")
     assert "q=" not in page.url and "date_after=" not in page.url
     first = page.locator("fieldset", has_text="Model").locator("input[type=checkbox]").first

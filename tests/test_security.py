@@ -20,6 +20,7 @@ from entrants.models import (
     NewsItem,
     Partnership,
     Person,
+    Place,
     PricePoint,
     Sighting,
     Statement,
@@ -324,7 +325,18 @@ def admin_urls(reference):
 
 def test_every_tracked_model_in_the_admin_is_in_the_matrix():
     registered = {m for m in registered_models() if m._meta.app_label == "entrants"}
-    assert registered == set(TRACKED)
+    # Place (the gazetteer) keeps no history, so it has no history or version pages: its
+    # permissions are checked by test_only_editors_add_places.
+    assert registered == set(TRACKED) | {Place}
+
+
+def test_only_editors_add_places(client, users):
+    expected = {"viewer": (200, 403), "editor": (200, 200), "superuser": (200, 200)}
+    for role, (listed, added) in expected.items():
+        as_role(client, users, role)
+        changelist = client.get(reverse("admin:entrants_place_changelist"))
+        add = client.get(reverse("admin:entrants_place_add"))
+        assert (changelist.status_code, add.status_code) == (listed, added), role
 
 
 def test_admin_permission_matrix(client, reference_data, users):

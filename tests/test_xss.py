@@ -127,6 +127,9 @@ SHOWN_ON = {
     "Partnership.notes": {"company", "model", "partnership", "news item"},
     "Sighting.place": {"overview", "company", "model", "sightings", "sighting", "news item"},
     "Sighting.city": {"company", "model", "sightings", "sighting", "news item"},
+    # A gazetteer place of its own, where no sighting is: none of these pages shows it (the
+    # map escapes names into its figure's JSON; tests/test_sighting_map.py).
+    "Place.name": set(),
     "Sighting.notes": {"company", "model", "sighting", "news item"},
     "PricePoint.notes": {"model", "price", "news item"},
     "MarketEvent.title": {"overview", "company", "model", "events", "event", "person", "news item"},
@@ -218,6 +221,7 @@ def build_tracker(payload):
         "rupee_price": rupee_price,
         "event": event,
         "statement": factories.StatementFactory(person=person, source=news, event=event),
+        "place": factories.PlaceFactory(),
         "usd_pkr": factories.ExchangeRateFactory(
             date=news.date, base="USD", quote="PKR", rate=Decimal("278.5")
         ),

@@ -69,7 +69,7 @@ class Query:
 
 
 def words_of(text):
-    words = [word for word in WORD.findall(text.lower())]
+    words = WORD.findall(text.lower())
     kept = [word for word in words if word not in STOPWORDS]
     return list(dict.fromkeys(kept or words))
 

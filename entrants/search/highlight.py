@@ -5,7 +5,9 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-TOKEN = re.compile(r"([^\W_]+)")
+from entrants.search.engine import WORD
+
+TOKEN = re.compile(f"({WORD.pattern})")  # split() keeps the words
 SNIPPET = 180
 
 

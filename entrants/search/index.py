@@ -7,7 +7,6 @@ the end of the block. ``bulk_create`` and ``update`` send no signals: whoever us
 ``reindex`` or ``rebuild`` (the demo generator does).
 """
 
-import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -17,9 +16,9 @@ from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete
 
 from entrants.search import documents
+from entrants.search.engine import WORD
 from entrants.search.models import SearchDocument, SearchTerm
 
-WORD = re.compile(r"[^\W_]+")
 MAX_WORD_LENGTH = 100
 
 _pending = ContextVar("search_index_pending", default=None)

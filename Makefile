@@ -10,6 +10,8 @@ BENCH_STAMP := $(VENV)/.bench-installed-stamp
 # `make serve`: production settings under gunicorn (docs/operations.md).
 BIND ?= 127.0.0.1:8000
 WORKERS ?= 2
+# `make test`: pytest-xdist processes (`auto`: one per core; 0 runs the suite in this process).
+TEST_WORKERS ?= auto
 
 .PHONY: run test install dev-install setup lint clean bench serve
 
@@ -49,7 +51,7 @@ serve: install
 		--bind $(BIND) --workers $(WORKERS)
 
 test: dev-install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The benchmark: Django beside a raw-SQL floor and Datasette on one database (bench/run.py).
 # make bench BENCH_ARGS="--database demo.sqlite3 --seconds 5 --only sightings-p1"

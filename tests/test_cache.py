@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from entrants.cache import bump_data_version, data_version
 from entrants.models import Company
+from evmarket.testing import own_redis_database
 from tests import factories
 from tests.responses import body
 
@@ -78,6 +79,15 @@ def test_pages_are_cached_in_redis_when_redis_url_is_set(client):
     client.get("/sightings/")
     server = redis.Redis.from_url(os.environ["REDIS_URL"])
     assert server.keys("evmarket:*page:*")  # stored where every worker can read it
+
+
+def test_each_test_worker_has_a_redis_database_of_its_own():
+    # One worker's cache.clear() (every test starts with one) must not empty another's cache.
+    base = "redis://:secret@127.0.0.1:6379/3?socket_timeout=1"
+    urls = [own_redis_database(base, f"gw{n}") for n in range(4)]
+    assert urls[0] == "redis://:secret@127.0.0.1:6379/4?socket_timeout=1"
+    assert len(set(urls + [base])) == 5
+    assert own_redis_database("redis://127.0.0.1:6379", "gw0") == "redis://127.0.0.1:6379/1"
 
 
 def rendered_again(client, url, **extra):

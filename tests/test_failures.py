@@ -298,6 +298,11 @@ def test_a_database_that_stops_answering_gets_a_503_not_a_server_error(admin_cli
     "drill", ["postgres_restart", "redis_outage", "import_under_load", "slow_clients"]
 )
 def test_failure_drill(drill):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.fail(
+            "the failure drills restart PostgreSQL and stop Redis under the other workers: "
+            "run them in one process (make test TEST_WORKERS=0, as .ci/run does)"
+        )
     try:
         result = subprocess.run(
             [sys.executable, f"drills/{drill}.py"],

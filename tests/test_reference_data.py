@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Q
 
+from entrants.cache import data_version
 from entrants.models import (
     ClaimStatus,
     Company,
@@ -257,6 +258,14 @@ def test_loading_twice_changes_nothing(reference_data):
     strip = re.compile(r'"(created_at|updated_at)": "[^"]*"')
     assert strip.sub("", before[0]) == strip.sub("", after[0])
     assert before[1] == after[1] and len(before[1]) > 300
+
+
+def test_a_load_marks_the_cached_pages_stale_once(reference_data, client):
+    client.get("/companies/")  # cached under the current data version
+    before = data_version()
+    call_command("load_reference_data", force=True, stdout=StringIO())
+    # One bump for the whole load (not one per row): the pages cached before it are stale.
+    assert data_version() == before + 1
 
 
 def test_unchanged_reference_data_does_not_overwrite_admin_edits(reference_data):

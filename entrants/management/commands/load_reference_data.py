@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from entrants import gazetteer
+from entrants.cache import bump_data_version, data_version_bumps_deferred
 from entrants.history import REFERENCE_DATA, FirstVersions, change_reason
 from entrants.models import Place, ReferenceDataLoad, Sighting
 from entrants.rates import RateSourceError, curated
@@ -98,7 +99,8 @@ class Command(BaseCommand):
             )
             % {"count": len(files)}
         )
-        with transaction.atomic():
+        # One bump of the data version at the end, not one per row saved.
+        with transaction.atomic(), data_version_bumps_deferred():
             loader = loaddata.Command(stdout=self.stdout)
             gazetteer.sync_places(Place)
             with (
@@ -119,6 +121,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Curated exchange rates: {rates}.")
                 count += rates.total
             ReferenceDataLoad.objects.create(checksum=digest, object_count=count)
+            bump_data_version()
         self.stdout.write(self.style.SUCCESS(f"Reference data loaded ({records(count)})."))
 
     def locate_sightings(self):

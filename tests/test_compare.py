@@ -41,9 +41,9 @@ def test_the_pair_shows_both_models_with_their_specifications_and_prices(client,
     assert header.index("Xiaomi SU7") < header.index("BYD Seal")  # the query string's order
     assert row_of(page, "Maker").split() == ["Xiaomi", "BYD"]
     assert row_of(page, "Stage in Pakistan") == "Imported Launched"
-    # The reference data gives neither model's battery nor range: the rows say so.
-    assert row_of(page, "Battery") == "unknown unknown"
-    assert row_of(page, "Range") == "unknown unknown"
+    # The standard SU7's and the entry Seal's, as their sources state them.
+    assert row_of(page, "Battery") == "73.6 kWh 61.4 kWh"
+    assert row_of(page, "Range") == "700 km 550 km"
     china = row_of(page, "China")
     # The SU7's launch price and the Seal's latest (the highest of four trims that day), each
     # in PKR with what it was quoted as, its date as precisely as known, and its source.
@@ -158,8 +158,9 @@ def test_the_csv_has_a_row_per_model_and_attribute_with_its_provenance(client, r
     by = {(row["model_slug"], row["attribute"], row["market"]): row for row in rows}
     assert by[("xiaomi-su7", "maker", "")]["value"] == "Xiaomi"
     assert by[("byd-seal", "stage_in_pakistan", "")]["value"] == "launched"
-    assert by[("byd-seal", "range", "")] | {"value": ""} == by[("byd-seal", "range", "")]
+    assert by[("byd-seal", "range", "")]["value"] == "550"
     assert by[("byd-seal", "range", "")]["unit"] == "km"
+    assert by[("xiaomi-su7", "battery", "")]["value"] == "73.6"
     price = by[("xiaomi-su7", "latest_price", "CN")]
     assert price["unit"] == "USD" and price["quoted_amount"] == "215900.00"
     assert price["quoted_currency"] == "CNY" and price["converted_at"] == "price-date"
@@ -251,6 +252,11 @@ def test_a_model_with_no_price_has_no_trace_and_the_table_says_so(client):
     assert row_of(page, "Battery").split(" kWh")[:2] == ["73.6", " 60.5"]
     assert row_of(page, "Range") == "700 km 480 km"
     assert "no price" in row_of(page, "China")
+    # A model whose battery and range no source gives says so, it does not show a blank.
+    unknown = factories.VehicleModelFactory(battery_kwh=None, range_km=None)
+    page = text(client.get(f"/compare/?model={priced.slug}&model={unknown.slug}"))
+    assert row_of(page, "Battery").endswith("kWh unknown")
+    assert row_of(page, "Range").endswith("km unknown")
     assert [trace["name"] for trace in response.context["chart"].figure["data"]] == [str(priced)]
 
 
